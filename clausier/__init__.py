@@ -1,0 +1,3 @@
+"""Clausier — domain package (no Streamlit import here)."""
+
+__version__ = "0.1.0"

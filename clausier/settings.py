@@ -1,0 +1,133 @@
+"""Settings an admin can change (DESIGN §3): defaults here, values in the ``setting`` table with who and when."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, select
+
+from models import Setting
+from models.base import utcnow
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    key: str
+    label: str  # French, shown on the settings page
+    default: Any
+    kind: str  # "int", "float", "bool", "str", "list"
+    section: str
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+DEFINITIONS: list[SettingDef] = [
+    # Eligibility (§3.2)
+    SettingDef("eligibility_validity_months", "Durée de validité de l'éligibilité (mois)", 24, "int", "Éligibilité", 1, 120),
+    SettingDef("eligibility_warning_days", "Alerte avant fin d'éligibilité (jours)", 60, "int", "Éligibilité", 0, 365),
+    # Progress (§3.4)
+    SettingDef("status_on_time_pace", "Seuil « dans les temps » (rythme)", 0.8, "float", "Avancement", 0, 1),
+    SettingDef("status_ahead_pace", "Seuil « en avance » (rythme)", 1.0, "float", "Avancement", 0, 5),
+    SettingDef("projection_months", "Mois retenus pour la projection", 3, "int", "Avancement", 1, 24),
+    # Modalities (§3.3)
+    SettingDef("training_hours_count", "Les heures de formation comptent", True, "bool", "Modalités"),
+    SettingDef("training_cap_share", "Plafond des heures de formation (part de l'engagement)", 0.3, "float", "Modalités", 0, 1),
+    SettingDef("subcontracting_counts", "La sous-traitance à une SIAE, EA ou ESAT compte", True, "bool", "Modalités"),
+    # Hours import (§5.1)
+    SettingDef("max_hours_per_month", "Heures maximales par personne et par mois", 250, "float", "Heures", 1, 400),
+    # Follow-up (§3.7)
+    SettingDef("followup_first_contact_days", "Premier contact après l'embauche (jours)", 7, "int", "Suivi", 1, 60),
+    SettingDef("followup_interval_days", "Intervalle entre deux suivis (jours)", 30, "int", "Suivi", 1, 180),
+    SettingDef("followup_site_visit_min_months", "Visite sur site pour les contrats d'au moins (mois)", 3, "int", "Suivi", 1, 36),
+    SettingDef("outcome_after_months", "Situation demandée après la fin du contrat (mois)", 6, "int", "Suivi", 1, 24),
+    # Matching (§3.6)
+    SettingDef("matching_weight_trade", "Poids : métier", 35, "int", "Rapprochement", 0, 100),
+    SettingDef("matching_weight_requirements", "Poids : prérequis (permis, certificats)", 20, "int", "Rapprochement", 0, 100),
+    SettingDef("matching_weight_mobility", "Poids : mobilité", 20, "int", "Rapprochement", 0, 100),
+    SettingDef("matching_weight_experience", "Poids : expérience", 15, "int", "Rapprochement", 0, 100),
+    SettingDef("matching_weight_eligibility", "Poids : éligibilité (marge de validité)", 10, "int", "Rapprochement", 0, 100),
+    # Reports (§3.9)
+    SettingDef("small_cell_threshold", "Effectif minimal affiché dans les bilans", 3, "int", "Bilans", 1, 20),
+    SettingDef("fte_hours_per_month", "Heures d'un ETP par mois", 151.67, "float", "GPEC", 1, 250),
+    # Market spotting (§5.3)
+    SettingDef("decp_buyer_sirens", "SIREN des acheteurs du territoire", ["245900428"], "list", "Repérage"),
+    SettingDef("decp_places", "Lieux d'exécution du territoire (codes postaux ou départements)", ["59"], "list", "Repérage"),
+    SettingDef("decp_works_threshold_eur", "Seuil des marchés de travaux à repérer (€ HT)", 500000, "int", "Repérage", 0, None),
+    # Privacy (§6)
+    SettingDef("retention_years", "Anonymisation après la fin du dernier contrat (années)", 5, "int", "RGPD", 1, 30),
+    # Login
+    SettingDef("login_max_failures", "Échecs de connexion avant blocage", 5, "int", "Connexion", 1, 50),
+    SettingDef("login_lock_minutes", "Durée du blocage après échecs (minutes)", 15, "int", "Connexion", 1, 1440),
+]
+BY_KEY = {d.key: d for d in DEFINITIONS}
+
+
+def coerce(definition: SettingDef, value: Any) -> Any:
+    """Check and convert a value for a setting; French message on error."""
+    try:
+        if definition.kind == "int":
+            if isinstance(value, bool) or float(value) != int(float(value)):
+                raise ValueError
+            value = int(float(value))
+        elif definition.kind == "float":
+            value = float(str(value).replace(",", "."))
+        elif definition.kind == "bool":
+            if not isinstance(value, bool):
+                raise ValueError
+        elif definition.kind == "list":
+            if isinstance(value, str):
+                value = [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
+            value = [str(v) for v in value]
+        else:
+            value = str(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"« {definition.label} » : valeur invalide ({value!r}).") from None
+    if definition.kind in ("int", "float"):
+        if definition.minimum is not None and value < definition.minimum:
+            raise ValueError(f"« {definition.label} » doit être au moins {definition.minimum:g}.")
+        if definition.maximum is not None and value > definition.maximum:
+            raise ValueError(f"« {definition.label} » doit être au plus {definition.maximum:g}.")
+    return value
+
+
+def get(session: Session, key: str) -> Any:
+    definition = BY_KEY[key]
+    row = session.get(Setting, key)
+    return definition.default if row is None else json.loads(row.value)
+
+
+def get_all(session: Session) -> dict[str, Any]:
+    values = {d.key: d.default for d in DEFINITIONS}
+    for row in session.exec(select(Setting)):
+        if row.key in values:
+            values[row.key] = json.loads(row.value)
+    return values
+
+
+def set_value(session: Session, key: str, value: Any, by: str) -> Any:
+    """Change a setting (admin), recording who and when."""
+    definition = BY_KEY.get(key)
+    if definition is None:
+        raise ValueError(f"Paramètre inconnu : {key}")
+    value = coerce(definition, value)
+    row = session.get(Setting, key)
+    if row is None:
+        row = Setting(key=key, value=json.dumps(value))
+    row.value = json.dumps(value, ensure_ascii=False)
+    row.changed_by = by
+    row.changed_at = utcnow()
+    session.add(row)
+    return value
+
+
+def ensure_defaults(session: Session) -> int:
+    """Write the default of every setting not in the database yet; returns how many were added."""
+    existing = set(session.exec(select(Setting.key)))
+    added = 0
+    for definition in DEFINITIONS:
+        if definition.key not in existing:
+            session.add(Setting(key=definition.key, value=json.dumps(definition.default, ensure_ascii=False)))
+            added += 1
+    return added
