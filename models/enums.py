@@ -15,11 +15,11 @@ class LabelledEnum(str, Enum):
         return LABELS[type(self)][self]
 
     @classmethod
-    def choices(cls) -> list["LabelledEnum"]:
+    def choices(cls) -> list[LabelledEnum]:
         return list(cls)
 
     @classmethod
-    def from_label(cls, label: str) -> "LabelledEnum":
+    def from_label(cls, label: str) -> LabelledEnum:
         for member in cls:
             if member.label == label:
                 return member

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.enums import Modality
 from models.base import enum_field
+from models.enums import Modality
 
 
 class Trade(SQLModel, table=True):

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from sqlmodel import Session, func, select
 
 from clausier import config, settings
+from clausier.errors import ValidationError
+from clausier.services import audit
+from clausier.services.users import CurrentUser, require
 from models import Commune, ContractType, EligibilityCriterion, Qpv, Trade, WorkKind
-from models.enums import Modality
+from models.enums import Modality, Role
 
 # code, label, labour share (basis points), mean loaded hourly cost (cents), default insertion rate (bp)
 WORK_KINDS: list[tuple[str, str, int, int, int]] = [
@@ -143,3 +147,102 @@ def load_reference_data(session: Session, reference_dir: Path | None = None) -> 
     report.settings = settings.ensure_defaults(session)
     session.flush()
     return report
+
+
+# --- admin edits ------------------------------------------------------------------------------------------------
+
+@dataclass
+class WorkKindRow:
+    code: str
+    label: str
+    labour_share_pct: float
+    hourly_cost_eur: float
+    default_insertion_rate_pct: float
+    active: bool = True
+
+
+def list_work_kinds(session: Session, active_only: bool = False) -> list[WorkKind]:
+    query = select(WorkKind).order_by(WorkKind.label)
+    if active_only:
+        query = query.where(WorkKind.active.is_(True))
+    return list(session.exec(query))
+
+
+def save_work_kinds(session: Session, admin: CurrentUser, rows: list[WorkKindRow]) -> int:
+    """Change the labour share, hourly cost and default rate of the kinds of work (admin); all or nothing."""
+    require(admin, Role.ADMIN)
+    existing = {w.code: w for w in list_work_kinds(session)}
+    errors: dict[str, str] = {}
+    for row in rows:
+        label = (row.label or "").strip() or row.code
+        if row.code not in existing:
+            errors[row.code] = f"Nature de travaux inconnue : {row.code}."
+            continue
+        if not label:
+            errors[f"{row.code}.label"] = f"{row.code} : le libellé est obligatoire."
+        if row.labour_share_pct is None or not 0 < row.labour_share_pct <= 100:
+            errors[f"{row.code}.share"] = f"{label} : la part de main-d'œuvre doit être comprise entre 0 et 100 %."
+        if row.hourly_cost_eur is None or not row.hourly_cost_eur > 0:
+            errors[f"{row.code}.cost"] = f"{label} : le coût horaire doit être positif."
+        if row.default_insertion_rate_pct is None or not 0 < row.default_insertion_rate_pct <= 100:
+            errors[f"{row.code}.rate"] = f"{label} : le taux d'insertion doit être compris entre 0 et 100 %."
+    if errors:
+        raise ValidationError(errors)
+
+    def hundredths(value: float) -> int:
+        return int(Decimal(str(value)).scaleb(2).quantize(Decimal(1), ROUND_HALF_UP))
+
+    changed = 0
+    for row in rows:
+        kind = existing[row.code]
+        values = {
+            "label": row.label.strip(),
+            "labour_share_bp": hundredths(row.labour_share_pct),
+            "hourly_cost_cents": hundredths(row.hourly_cost_eur),
+            "default_insertion_rate_bp": hundredths(row.default_insertion_rate_pct),
+            "active": bool(row.active),
+        }
+        if any(getattr(kind, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(kind, k, v)
+            kind.version += 1
+            session.add(kind)
+            audit.record(session, admin.login, "modification", "workkind", row.code,
+                         f"{values['label']} : main-d'œuvre {row.labour_share_pct:g} %, {row.hourly_cost_eur:g} €/h, "
+                         f"taux {row.default_insertion_rate_pct:g} %")
+            changed += 1
+    return changed
+
+
+def save_settings(session: Session, admin: CurrentUser, values: dict) -> int:
+    """Change settings (admin): every value checked first, then all saved with who and when."""
+    require(admin, Role.ADMIN)
+    current = settings.get_all(session)
+    errors: dict[str, str] = {}
+    checked: dict = {}
+    for key, value in values.items():
+        definition = settings.BY_KEY.get(key)
+        if definition is None:
+            errors[key] = f"Paramètre inconnu : {key}."
+            continue
+        try:
+            checked[key] = settings.coerce(definition, value)
+        except ValueError as error:
+            errors[key] = str(error)
+    if errors:
+        raise ValidationError(errors)
+    changed = 0
+    for key, value in checked.items():
+        if value != current[key]:
+            settings.set_value(session, key, value, by=admin.login)
+            audit.record(session, admin.login, "paramètre", "setting", key, f"{current[key]!r} → {value!r}")
+            changed += 1
+    return changed
+
+
+def list_criteria(session: Session) -> list[EligibilityCriterion]:
+    return list(session.exec(select(EligibilityCriterion).order_by(EligibilityCriterion.sort_order)))
+
+
+def list_contract_types(session: Session) -> list[ContractType]:
+    return list(session.exec(select(ContractType).order_by(ContractType.sort_order)))

@@ -1,0 +1,5 @@
+import sys
+
+from clausier.cli import main
+
+sys.exit(main())

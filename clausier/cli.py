@@ -1,0 +1,150 @@
+"""Command line for admin tasks: ``python -m clausier --help``. Calls the same services as the pages."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from clausier import config, db
+from clausier.errors import DomainError, ValidationError
+from models.enums import Role
+
+
+def _engine():
+    return db.get_engine()
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    from clausier.setup import prepare_database
+
+    engine = _engine()
+    report = prepare_database(engine)
+    print(f"Base de données : {engine.url.render_as_string(hide_password=True)}")
+    print(f"Schéma à jour (révision {db.current_revision(engine)}).")
+    if report.total():
+        print(
+            f"Données de référence chargées : {report.trades} métiers ROME, {report.communes} communes, {report.qpv} QPV, "
+            f"{report.work_kinds} natures de travaux, {report.criteria} critères d'éligibilité, "
+            f"{report.contract_types} types de contrat, {report.settings} paramètres."
+        )
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> tuple[str, str]:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        return password, password
+    return getpass.getpass("Mot de passe : "), getpass.getpass("Mot de passe (confirmation) : ")
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from clausier.services import users
+    from clausier.setup import prepare_database
+
+    engine = _engine()
+    prepare_database(engine)
+    password, password2 = _read_password(args)
+    try:
+        with db.session_scope(engine) as session:
+            user = users.create_user(session, login=args.login, name=args.name, email=args.email, password=password,
+                                     password2=password2, role=Role(args.role), by="ligne de commande",
+                                     temporary_password=args.temporary)
+            login = user.login
+    except ValidationError as error:
+        for message in error.errors.values():
+            print(f"Erreur : {message}", file=sys.stderr)
+        return 2
+    print(f"Utilisateur « {login} » créé ({Role(args.role).label}).")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from clausier.services import demo
+    from clausier.setup import prepare_database
+
+    engine = _engine()
+    prepare_database(engine)
+    try:
+        report = demo.generate(engine, size=args.size, seed=args.seed)
+    except (ValueError, DomainError) as error:
+        print(f"Erreur : {error}", file=sys.stderr)
+        return 2
+    print(f"Données de démonstration (taille {args.size}, graine {args.seed}) chargées :")
+    print(report.summary() if hasattr(report, "summary") else report)
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from clausier.services import backup
+
+    target = Path(args.to) if args.to else config.DATA_DIR / "backups"
+    try:
+        path = backup.backup(_engine(), target)
+    except (DomainError, backup.BackupNotSupported) as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    print(f"Sauvegarde écrite : {path}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from clausier.services import backup
+
+    source = Path(args.file)
+    if not args.yes:
+        answer = input(f"Remplacer toutes les données actuelles par « {source} » ? Tapez « oui » : ")
+        if answer.strip().lower() != "oui":
+            print("Restauration annulée.")
+            return 1
+    try:
+        result = backup.restore(_engine(), source)
+    except (DomainError, backup.BackupNotSupported) as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    print(f"Base restaurée depuis {source}.")
+    if result:
+        print(f"Copie de sécurité de la base remplacée : {result}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m clausier",
+        description="Clausier — tâches d'administration (base de données, utilisateurs, démonstration, sauvegardes). "
+        "La base utilisée est celle de DATABASE_URL, sinon data/clausier.db.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
+
+    p = sub.add_parser("upgrade", help="mettre le schéma à jour (Alembic) et charger les données de référence")
+    p.set_defaults(func=cmd_upgrade)
+
+    p = sub.add_parser("create-user", help="créer un utilisateur")
+    p.add_argument("--login", required=True, help="identifiant (minuscules, chiffres, . _ -)")
+    p.add_argument("--name", required=True, help="nom et prénom")
+    p.add_argument("--email", required=True)
+    p.add_argument("--role", choices=[r.value for r in Role], default=Role.SAISIE.value)
+    p.add_argument("--password-stdin", action="store_true", help="lire le mot de passe sur l'entrée standard")
+    p.add_argument("--temporary", action="store_true", help="l'utilisateur devra changer son mot de passe")
+    p.set_defaults(func=cmd_create_user)
+
+    p = sub.add_parser("demo", help="charger un territoire de démonstration (base vide)")
+    p.add_argument("--size", choices=["S", "M", "L"], default="S", help="S : une équipe sur un an ; M : dix ans ; L : une plateforme régionale")
+    p.add_argument("--seed", type=int, default=1, help="graine (même graine, mêmes données)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("backup", help="sauvegarder la base (SQLite, à chaud)")
+    p.add_argument("--to", help="dossier ou fichier de destination (défaut : data/backups/)")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="restaurer une sauvegarde (remplace toutes les données)")
+    p.add_argument("file", help="fichier de sauvegarde .db")
+    p.add_argument("--yes", action="store_true", help="ne pas demander de confirmation")
+    p.set_defaults(func=cmd_restore)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,33 @@
+"""French display formats (DESIGN §6): numbers as « 1 234,5 », dates dd/mm/yyyy."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+NBSP = "\u202f"  # narrow no-break space, the French thousands separator
+
+
+def fmt_number(value: float | int | None, decimals: int = 0) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", NBSP).replace(".", ",")
+
+
+def fmt_hours(hours_h100: int | None, decimals: int = 0) -> str:
+    """Hours stored in hundredths, shown as French hours."""
+    return "—" if hours_h100 is None else fmt_number(hours_h100 / 100, decimals) + " h"
+
+
+def fmt_percent(ratio: float | None, decimals: int = 0) -> str:
+    return "—" if ratio is None else fmt_number(ratio * 100, decimals) + " %"
+
+
+def fmt_money(cents: int | None) -> str:
+    return "—" if cents is None else fmt_number(cents / 100, 0) + " €"
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%d/%m/%Y %H:%M" if isinstance(value, datetime) else "%d/%m/%Y")

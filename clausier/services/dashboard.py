@@ -1,0 +1,106 @@
+"""Totals of the home page (Tableau de bord), aggregated in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from models import Buyer, Commitment, Company, HoursEntry, JobOffer, Lot, Operation, Participant
+from models.enums import OfferStatus, ParticipantStatus
+
+
+@dataclass(frozen=True)
+class Totals:
+    hours_committed_h100: int
+    hours_achieved_h100: int
+    commitments: int
+    companies: int
+    operations: int
+    lots: int
+    participants: int
+    participants_in_employment: int
+    open_offers: int
+    open_posts: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.hours_achieved_h100 / self.hours_committed_h100 if self.hours_committed_h100 else None
+
+
+def totals(session: Session) -> Totals:
+    committed = session.execute(select(func.coalesce(func.sum(Commitment.hours_committed_h100), 0))).scalar_one()
+    achieved = session.execute(select(func.coalesce(func.sum(HoursEntry.hours_h100), 0))).scalar_one()
+    count = lambda model: session.execute(select(func.count()).select_from(model)).scalar_one()  # noqa: E731
+    active = Participant.anonymised_at.is_(None)
+    participants = session.execute(select(func.count()).where(active)).scalar_one()
+    in_employment = session.execute(
+        select(func.count()).where(active, Participant.status == ParticipantStatus.IN_EMPLOYMENT)
+    ).scalar_one()
+    offers, posts = session.execute(
+        select(func.count(), func.coalesce(func.sum(JobOffer.posts), 0)).where(JobOffer.status == OfferStatus.OPEN)
+    ).one()
+    return Totals(
+        hours_committed_h100=int(committed),
+        hours_achieved_h100=int(achieved),
+        commitments=count(Commitment),
+        companies=session.execute(select(func.count(func.distinct(Commitment.company_id)))).scalar_one(),
+        operations=count(Operation),
+        lots=count(Lot),
+        participants=participants,
+        participants_in_employment=in_employment,
+        open_offers=offers,
+        open_posts=int(posts),
+    )
+
+
+@dataclass(frozen=True)
+class BuyerRow:
+    buyer: str
+    operations: int
+    hours_committed_h100: int
+    hours_achieved_h100: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.hours_achieved_h100 / self.hours_committed_h100 if self.hours_committed_h100 else None
+
+
+def by_buyer(session: Session) -> list[BuyerRow]:
+    """Hours committed and achieved per buyer, most committed first."""
+    achieved = (
+        select(HoursEntry.commitment_id, func.sum(HoursEntry.hours_h100).label("achieved"))
+        .group_by(HoursEntry.commitment_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Buyer.name,
+            func.count(func.distinct(Operation.id)),
+            func.coalesce(func.sum(Commitment.hours_committed_h100), 0),
+            func.coalesce(func.sum(achieved.c.achieved), 0),
+        )
+        .join(Operation, Operation.buyer_id == Buyer.id)
+        .join(Lot, Lot.operation_id == Operation.id)
+        .join(Commitment, Commitment.lot_id == Lot.id)
+        .join(achieved, achieved.c.commitment_id == Commitment.id, isouter=True)
+        .group_by(Buyer.id, Buyer.name)
+        .order_by(func.coalesce(func.sum(Commitment.hours_committed_h100), 0).desc())
+    ).all()
+    return [BuyerRow(name, ops, int(c), int(a)) for name, ops, c, a in rows]
+
+
+def hours_by_month(session: Session, since: date) -> list[tuple[date, int]]:
+    rows = session.execute(
+        select(HoursEntry.month, func.sum(HoursEntry.hours_h100))
+        .where(HoursEntry.month >= since)
+        .group_by(HoursEntry.month)
+        .order_by(HoursEntry.month)
+    ).all()
+    return [(m, int(h)) for m, h in rows]
+
+
+def company_count(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(Company)).scalar_one()

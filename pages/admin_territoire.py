@@ -1,0 +1,128 @@
+"""Administration › Territoire: the communes (INSEE and postal codes, EPCI) and priority neighbourhoods."""
+
+import pandas as pd
+import streamlit as st
+
+from clausier.errors import ValidationError
+from clausier.services import territory
+from models.enums import Role
+from ui.db import session_scope
+from ui.widgets import cell, require_role
+
+
+def render() -> None:
+    admin = require_role(Role.ADMIN)
+    st.title("Territoire")
+    st.caption(
+        "Les communes du territoire (CUD, CCHF…) et les quartiers prioritaires. Ajoutez une ligne en bas du tableau, "
+        "supprimez-en une en la sélectionnant ; rien n'est enregistré avant « Enregistrer »."
+    )
+    for message in st.session_state.pop("territory_flash", []):
+        st.success(message)
+    with session_scope() as session:
+        communes = territory.list_communes(session)
+        qpvs = territory.list_qpv(session)
+    commune_names = {c.id: c.name for c in communes}
+
+    st.subheader("Communes")
+    frame = pd.DataFrame(
+        {
+            "id": pd.array([c.id for c in communes], dtype="Int64"),
+            "Commune": [c.name for c in communes],
+            "Code INSEE": [c.insee_code or "" for c in communes],
+            "Codes postaux": [c.postal_codes for c in communes],
+            "EPCI": [c.epci for c in communes],
+            "Dans le territoire": [c.in_territory for c in communes],
+        }
+    )
+    edited = st.data_editor(
+        frame,
+        key="communes_editor",
+        num_rows="dynamic",
+        hide_index=True,
+        column_config={
+            "id": None,
+            "Codes postaux": st.column_config.TextColumn(help="Plusieurs codes séparés par « ; »"),
+            "EPCI": st.column_config.TextColumn(help="CUD, CCHF…"),
+            "Dans le territoire": st.column_config.CheckboxColumn(default=True),
+        },
+    )
+    if st.button("Enregistrer les communes", type="primary"):
+        rows = [
+            territory.CommuneRow(
+                id=None if cell(r["id"]) is None else int(r["id"]),
+                name=str(cell(r["Commune"]) or ""),
+                insee_code=cell(r["Code INSEE"]),
+                postal_codes=str(cell(r["Codes postaux"]) or ""),
+                epci=str(cell(r["EPCI"]) or ""),
+                in_territory=cell(r["Dans le territoire"]) is not False,
+            )
+            for r in edited.to_dict("records")
+        ]
+        try:
+            with session_scope() as session:
+                added, changed, removed = territory.save_communes(session, admin, rows)
+        except ValidationError as error:
+            st.error("Rien n'a été enregistré :")
+            for message in error.errors.values():
+                st.error(message)
+        else:
+            st.session_state["territory_flash"] = [
+                f"Communes enregistrées : {added} ajoutée(s), {changed} modifiée(s), {removed} supprimée(s)."
+            ]
+            st.session_state.pop("communes_editor", None)
+            st.rerun()
+
+    st.subheader("Quartiers prioritaires (QPV)")
+    names = [c.name for c in communes]
+    qframe = pd.DataFrame(
+        {
+            "id": pd.array([q.id for q in qpvs], dtype="Int64"),
+            "Quartier": [q.name for q in qpvs],
+            "Code QPV": [q.code or "" for q in qpvs],
+            "Commune": [commune_names.get(q.commune_id) for q in qpvs],
+            "Liste": pd.array([q.list_year for q in qpvs], dtype="Int64"),
+        }
+    )
+    qedited = st.data_editor(
+        qframe,
+        key="qpv_editor",
+        num_rows="dynamic",
+        hide_index=True,
+        column_config={
+            "id": None,
+            "Commune": st.column_config.SelectboxColumn(options=names),
+            "Liste": st.column_config.NumberColumn(help="Année de la liste officielle (2015, 2024…)", default=2024,
+                                                   step=1, format="%d"),
+        },
+    )
+    if st.button("Enregistrer les quartiers", type="primary"):
+        rows = [
+            territory.QpvRow(
+                id=None if cell(r["id"]) is None else int(r["id"]),
+                name=str(cell(r["Quartier"]) or ""),
+                code=cell(r["Code QPV"]),
+                commune_name=cell(r["Commune"]),
+                list_year=int(r["Liste"]) if cell(r["Liste"]) is not None else 0,
+            )
+            for r in qedited.to_dict("records")
+        ]
+        try:
+            with session_scope() as session:
+                added, changed, removed = territory.save_qpv(session, admin, rows)
+        except ValidationError as error:
+            st.error("Rien n'a été enregistré :")
+            for message in error.errors.values():
+                st.error(message)
+        else:
+            st.session_state["territory_flash"] = [
+                f"Quartiers enregistrés : {added} ajouté(s), {changed} modifié(s), {removed} supprimé(s)."
+            ]
+            st.session_state.pop("qpv_editor", None)
+            st.rerun()
+
+
+if __name__ == "__main__":  # opened by its address before app.py ran: the login gate, never the screen
+    from ui.shell import direct_run
+
+    direct_run()

@@ -1,0 +1,158 @@
+"""Administration › Utilisateurs: create users, change role, deactivate, reset a password."""
+
+import pandas as pd
+import streamlit as st
+
+from clausier.errors import DomainError, ValidationError
+from clausier.formatting import fmt_date
+from clausier.services import users
+from models.enums import Role
+from ui.db import session_scope
+from ui.widgets import field_error, require_role, table
+
+ROLE_HELP = (
+    "Administrateur : tout, plus les utilisateurs, référentiels, sauvegardes et la purge RGPD. "
+    "Saisie : créer et modifier les données, importer, produire les bilans. "
+    "Lecture : consulter et télécharger les bilans, sans modification ni export de données personnelles."
+)
+
+
+def _flash() -> None:
+    message = st.session_state.pop("users_flash", None)
+    if message:
+        st.success(message)
+
+
+def render() -> None:
+    admin = require_role(Role.ADMIN)
+    st.title("Utilisateurs")
+    _flash()
+    with session_scope() as session:
+        people = users.list_users(session)
+
+    table(
+        pd.DataFrame(
+            {
+                "Identifiant": [u.login for u in people],
+                "Nom": [u.name for u in people],
+                "E-mail": [u.email for u in people],
+                "Rôle": [u.role.label for u in people],
+                "Actif": [u.active for u in people],
+                "Dernière connexion": [fmt_date(u.last_login_at) for u in people],
+            }
+        )
+    )
+
+    create, edit, reset = st.tabs(["Créer un utilisateur", "Modifier un utilisateur", "Réinitialiser un mot de passe"])
+    with create:
+        _create_form(admin)
+    with edit:
+        _edit_form(admin, people)
+    with reset:
+        _reset_form(admin, people)
+
+
+def _create_form(admin: users.CurrentUser) -> None:
+    errors: dict[str, str] = st.session_state.get("user_create_errors", {})
+    with st.form("user_create"):
+        name = st.text_input("Nom et prénom", key="uc_name")
+        field_error(errors, "name")
+        login = st.text_input("Identifiant", key="uc_login", help="Lettres minuscules sans accent, chiffres, . _ -")
+        field_error(errors, "login")
+        email = st.text_input("E-mail", key="uc_email")
+        field_error(errors, "email")
+        role = st.selectbox("Rôle", list(Role), format_func=lambda r: r.label, index=1, key="uc_role", help=ROLE_HELP)
+        password = st.text_input("Mot de passe provisoire", type="password", key="uc_pw")
+        password2 = st.text_input("Mot de passe provisoire (confirmation)", type="password", key="uc_pw2")
+        field_error(errors, "password")
+        submitted = st.form_submit_button("Créer l'utilisateur", type="primary")
+    if not submitted:
+        return
+    try:
+        with session_scope() as session:
+            users.require(admin, Role.ADMIN)
+            users.create_user(session, login=login, name=name, email=email, password=password, password2=password2,
+                              role=role, by=admin.login, temporary_password=True)
+    except ValidationError as error:
+        st.session_state["user_create_errors"] = error.errors
+        st.rerun()
+    except DomainError as error:
+        st.error(str(error))
+        return
+    st.session_state.pop("user_create_errors", None)
+    for key in ("uc_name", "uc_login", "uc_email", "uc_pw", "uc_pw2"):
+        st.session_state.pop(key, None)
+    st.session_state["users_flash"] = f"Utilisateur « {login.strip().lower()} » créé ; il choisira son mot de passe à la première connexion."
+    st.rerun()
+
+
+def _pick(people: list, key: str):
+    return st.selectbox("Utilisateur", people, format_func=lambda u: f"{u.name} ({u.login})", key=key)
+
+
+def _edit_form(admin: users.CurrentUser, people: list) -> None:
+    if not people:
+        return
+    chosen = _pick(people, "ue_pick")
+    errors: dict[str, str] = st.session_state.get("user_edit_errors", {})
+    with st.form(f"user_edit_{chosen.id}"):
+        name = st.text_input("Nom et prénom", value=chosen.name)
+        field_error(errors, "name")
+        email = st.text_input("E-mail", value=chosen.email)
+        field_error(errors, "email")
+        role = st.selectbox("Rôle", list(Role), index=list(Role).index(chosen.role), format_func=lambda r: r.label,
+                            help=ROLE_HELP)
+        active = st.checkbox("Compte actif", value=chosen.active,
+                             help="Un compte désactivé ne peut plus se connecter ; son historique est gardé.")
+        submitted = st.form_submit_button("Enregistrer", type="primary")
+    if not submitted:
+        return
+    try:
+        with session_scope() as session:
+            users.update_user(session, admin, chosen.id, chosen.version, name=name, email=email, role=role,
+                              active=active)
+    except ValidationError as error:
+        st.session_state["user_edit_errors"] = error.errors
+        st.rerun()
+    except DomainError as error:
+        st.error(str(error))
+        return
+    st.session_state.pop("user_edit_errors", None)
+    st.session_state["users_flash"] = f"Utilisateur « {chosen.login} » enregistré."
+    st.rerun()
+
+
+def _reset_form(admin: users.CurrentUser, people: list) -> None:
+    if not people:
+        return
+    chosen = _pick(people, "ur_pick")
+    errors: dict[str, str] = st.session_state.get("user_reset_errors", {})
+    with st.form("user_reset"):
+        password = st.text_input("Nouveau mot de passe provisoire", type="password", key="ur_pw")
+        password2 = st.text_input("Confirmation", type="password", key="ur_pw2")
+        field_error(errors, "password")
+        submitted = st.form_submit_button("Réinitialiser le mot de passe", type="primary")
+    if not submitted:
+        return
+    try:
+        with session_scope() as session:
+            users.reset_password(session, admin, chosen.id, password, password2)
+    except ValidationError as error:
+        st.session_state["user_reset_errors"] = error.errors
+        st.rerun()
+    except DomainError as error:
+        st.error(str(error))
+        return
+    st.session_state.pop("user_reset_errors", None)
+    for key in ("ur_pw", "ur_pw2"):
+        st.session_state.pop(key, None)
+    st.session_state["users_flash"] = (
+        f"Mot de passe de « {chosen.login} » réinitialisé : il devra le changer à sa prochaine connexion."
+    )
+    st.rerun()
+
+
+if __name__ == "__main__":  # opened by its address before app.py ran: the login gate, never the screen
+    from ui.shell import direct_run
+
+    direct_run()

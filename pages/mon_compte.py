@@ -1,0 +1,49 @@
+"""My account: see who I am, change my password."""
+
+import streamlit as st
+
+from clausier.errors import DomainError, ValidationError
+from clausier.services import users
+from models.enums import Role
+from ui.db import session_scope
+from ui.widgets import field_error, require_role
+
+
+def render() -> None:
+    user = require_role(Role.LECTURE)
+    st.title("Mon compte")
+    st.text(f"Nom : {user.name}\nIdentifiant : {user.login}\nRôle : {user.role.label}")
+    st.subheader("Changer mon mot de passe")
+    errors: dict[str, str] = st.session_state.get("account_errors", {})
+    with st.form("change_password"):
+        old = st.text_input("Mot de passe actuel", type="password", key="pw_old")
+        field_error(errors, "old")
+        new = st.text_input("Nouveau mot de passe", type="password",
+                            help=f"Au moins {users.MIN_PASSWORD_LENGTH} caractères, difficile à deviner.", key="pw_new")
+        new2 = st.text_input("Nouveau mot de passe (confirmation)", type="password", key="pw_new2")
+        field_error(errors, "password")
+        submitted = st.form_submit_button("Changer le mot de passe", type="primary")
+    if st.session_state.pop("account_saved", False):
+        st.success("Mot de passe changé.")
+    if not submitted:
+        return
+    try:
+        with session_scope() as session:
+            users.change_own_password(session, user.login, old, new, new2)
+    except ValidationError as error:
+        st.session_state["account_errors"] = error.errors
+        st.rerun()
+    except DomainError as error:
+        st.error(str(error))
+        return
+    st.session_state.pop("account_errors", None)
+    st.session_state["account_saved"] = True
+    for key in ("pw_old", "pw_new", "pw_new2"):
+        st.session_state.pop(key, None)
+    st.rerun()
+
+
+if __name__ == "__main__":  # opened by its address before app.py ran: the login gate, never the screen
+    from ui.shell import direct_run
+
+    direct_run()

@@ -1,0 +1,64 @@
+"""Shared widgets: role check, French error display, tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from clausier.errors import DomainError, ValidationError
+from clausier.services.users import CurrentUser
+from models.enums import Role
+
+
+def current_user() -> CurrentUser | None:
+    return st.session_state.get("clausier_user")
+
+
+def require_role(needed: Role) -> CurrentUser:
+    """First line of every screen: stop here unless the logged-in user's role allows it."""
+    user = current_user()
+    if user is None:
+        st.warning("Connectez-vous pour accéder à cette page.")
+        st.stop()
+    if not user.can(needed):
+        st.error("Votre rôle ne permet pas d'ouvrir cette page.")
+        st.stop()
+    return user
+
+
+def field_error(errors: dict[str, str], field: str) -> None:
+    """The French message of one field, shown under it (plain text, never HTML)."""
+    if field in errors:
+        st.error(errors[field], icon="⚠️")
+
+
+def show_domain_error(error: Exception) -> None:
+    if isinstance(error, ValidationError):
+        st.error("Le formulaire n'a pas été enregistré : corrigez les champs signalés.", icon="⚠️")
+    elif isinstance(error, DomainError):
+        st.error(str(error), icon="⚠️")
+    else:
+        st.error(str(error), icon="⚠️")
+
+
+def table(frame: pd.DataFrame, **kwargs) -> None:
+    st.dataframe(frame, hide_index=True, **kwargs)
+
+
+_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"
+
+
+def md_escape(text: str) -> str:
+    """User text inside a Markdown string: every Markdown and HTML character escaped, so it shows as typed."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+
+
+def cell(value):
+    """A data-editor cell, with pandas' blanks (None, NaN, NA) as None."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and pd.isna(value):
+        return None
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
