@@ -13,12 +13,13 @@ from sqlmodel import Session, SQLModel, create_engine
 
 import models  # noqa: F401  (registers every table)
 from clausier import config
+from clausier.errors import DomainError
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
 
-class ConcurrentEditError(Exception):
+class ConcurrentEditError(DomainError):
     """Someone else saved the record between the read and this write."""
 
     def __init__(self, what: str = "cet enregistrement") -> None:

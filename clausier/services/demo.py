@@ -4,7 +4,8 @@
 business data yet. Everything follows from ``seed`` and ``today``: the same pair gives the same database.
 
 How the figures hold together:
-- operations are spread from ``history_years`` before ``today`` to 18 months after; their status follows the dates;
+- operations start from ``history_years`` (plus a year of lead-in) before ``today`` to 18 months after; their status
+  follows the dates;
 - every lot's hours follow DESIGN §3.1 with its kind of work's labour share and hourly cost;
 - each awarded lot has one company (sometimes a group whose split adds up to the lot's hours) and a target
   progress (late, on time, ahead, reached, missed), reached through contracts and monthly hours entries that stay
@@ -273,15 +274,24 @@ def generate(engine: Engine, size: str = "S", seed: int = 1, today: date | None 
         raise ValueError(f"Taille inconnue : {size} (S, M ou L).")
     today = today or date.today()
     started = time.perf_counter()
-    with Session(engine) as session:
-        for model in _BUSINESS_TABLES:
-            if session.execute(select(func.count()).select_from(model)).scalar_one():
-                raise ValueError(NOT_EMPTY_MESSAGE)
-        if session.get_bind().dialect.name == "sqlite":
-            session.connection().exec_driver_sql("PRAGMA cache_size=-200000")  # 200 MB for the index inserts
-        generator = _Generator(session, SIZES[key], seed, today)
-        generator.run()
-        session.commit()
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # a larger page cache for the index inserts, on this connection only, while it lasts
+            connection.exec_driver_sql("PRAGMA cache_size=-200000")
+            connection.commit()
+        try:
+            with Session(bind=connection) as session:
+                for model in _BUSINESS_TABLES:
+                    if session.execute(select(func.count()).select_from(model)).scalar_one():
+                        raise ValueError(NOT_EMPTY_MESSAGE)
+                generator = _Generator(session, SIZES[key], seed, today)
+                generator.run()
+                session.commit()
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA cache_size=-2000")
+                connection.commit()
     report = DemoReport(size=key, seed=seed, today=today)
     for table_name, count in generator.writer.counts.items():
         setattr(report, _REPORT_FIELDS[table_name], count)
@@ -1821,6 +1831,8 @@ class _Generator:
                 licences.add("B")
             if "B" in licences and rng.random() < 0.08:
                 licences.add("C")
+            if rng.random() < 0.06:  # forklift, common among job seekers from logistics
+                licences.add("CACES R489")
             own_vehicle = "B" in licences and rng.random() < 0.7
             antenna = D.COMMUNE_ANTENNA.get(commune[1]) or rng.choice(D.DUNKERQUE_ANTENNAS)
             first, last = self.p_first[pid], self.p_last[pid]

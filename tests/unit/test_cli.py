@@ -1,0 +1,67 @@
+"""The command line: help, upgrade, create-user, backup and restore, on a real SQLite file."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from clausier import db
+from clausier.cli import main
+from models import User
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cli_db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    yield url
+    db.dispose_engines()
+
+
+def test_help_lists_the_commands_in_french():
+    result = subprocess.run([sys.executable, "-m", "clausier", "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0
+    for command in ("upgrade", "create-user", "demo", "backup", "restore"):
+        assert command in result.stdout
+    assert "sauvegarder la base" in result.stdout
+
+
+def test_upgrade_creates_the_database_then_does_nothing_more(cli_db, capsys):
+    assert main(["upgrade"]) == 0
+    out = capsys.readouterr().out
+    assert "révision 0001" in out and "532 métiers ROME" in out
+    assert main(["upgrade"]) == 0
+    assert "métiers ROME" not in capsys.readouterr().out
+
+
+def test_create_user_reads_the_password_from_stdin(cli_db, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Tilleul-Velo-Maree-42\n"))
+    assert main(["create-user", "--login", "mdupont", "--name", "Marie Dupont", "--email", "m@plie.test",
+                 "--role", "admin", "--password-stdin"]) == 0
+    with Session(db.get_engine(cli_db)) as session:
+        user = session.exec(select(User)).one()
+    assert (user.login, user.role.value) == ("mdupont", "admin")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("court\n"))
+    assert main(["create-user", "--login", "autre", "--name", "X", "--email", "x@plie.test", "--password-stdin"]) == 2
+    assert "au moins 10 caractères" in capsys.readouterr().err
+
+
+def test_backup_then_restore_through_the_command_line(cli_db, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Tilleul-Velo-Maree-42\n"))
+    main(["create-user", "--login", "anne", "--name", "Anne", "--email", "a@plie.test", "--password-stdin"])
+    assert main(["backup", "--to", str(tmp_path / "sauvegardes")]) == 0
+    backup_file = next((tmp_path / "sauvegardes").glob("clausier-*.db"))
+    with Session(db.get_engine(cli_db)) as session:
+        session.delete(session.exec(select(User)).one())
+        session.commit()
+    assert main(["restore", str(backup_file), "--yes"]) == 0
+    with Session(db.get_engine(cli_db)) as session:
+        assert session.exec(select(User.login)).all() == ["anne"]
+    assert main(["restore", str(tmp_path / "absent.db"), "--yes"]) == 2
