@@ -4,6 +4,7 @@ import streamlit as st
 
 from clausier.errors import DomainError, ValidationError
 from clausier.services import users
+from ui import cached
 from ui.db import engine, session_scope
 from ui.widgets import field_error
 
@@ -47,6 +48,7 @@ def render() -> None:
 
         with st.spinner("Chargement du territoire de démonstration…"):
             report = demo_data.generate(engine(), size="S")
+        cached.clear()
         st.success(f"Territoire de démonstration chargé ({report.participants} participants).")
     st.success("Compte administrateur créé. Vous pouvez maintenant vous connecter.")
     st.button("Aller à la connexion", type="primary")

@@ -4,18 +4,15 @@ import pandas as pd
 import streamlit as st
 
 from clausier.formatting import fmt_hours, fmt_number, fmt_percent
-from clausier.services import dashboard
 from models.enums import Role
-from ui.db import session_scope
+from ui import cached
 from ui.widgets import require_role, table
 
 
 def render() -> None:
     require_role(Role.LECTURE)
     st.title("Tableau de bord")
-    with session_scope() as session:
-        totals = dashboard.totals(session)
-        buyers = dashboard.by_buyer(session)
+    totals, buyers = cached.home()
 
     st.subheader("Heures d'insertion")
     c1, c2, c3, c4 = st.columns(4)

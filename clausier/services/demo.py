@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import random
 import time
-import unicodedata
 from bisect import bisect
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
@@ -32,6 +31,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 from stdnum import luhn
 
+from clausier.rules.hours import insertion_hours_h100
+from clausier.rules.names import ascii_fold, name_key
 from clausier.services import demo_data as D
 from models import (
     Buyer,
@@ -334,29 +335,9 @@ def _at(d: date, hour: int = 9, minute: int = 0) -> datetime:
     return datetime(d.year, d.month, d.day, hour, minute, tzinfo=UTC)
 
 
-_ASCII_FIXES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ı": "i", "ß": "ss"})
-
-
-def _ascii(value: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", value.translate(_ASCII_FIXES))
-    return decomposed.encode("ascii", "ignore").decode("ascii")
-
-
-def _name_key(last_name: str, first_name: str) -> str:
-    """Names without accents nor case (the matching key of ``Participant.name_key``)."""
-    return " ".join(_ascii(f"{last_name} {first_name}").lower().split())
-
-
 def _slug(value: str, sep: str = ".") -> str:
     """Lower-case ASCII words joined by ``sep`` (e-mail local parts, domains)."""
-    return sep.join("".join(c if c.isalnum() else " " for c in _ascii(value).lower()).split())
-
-
-def _insertion_hours_h100(amount_cents: int, labour_share_bp: int, rate_bp: int, hourly_cost_cents: int) -> int:
-    """DESIGN §3.1 in integers: amount × share × rate ÷ hourly cost, rounded half up to whole hours, × 100."""
-    numerator = amount_cents * labour_share_bp * rate_bp
-    denominator = hourly_cost_cents * 10_000 * 10_000
-    return ((2 * numerator + denominator) // (2 * denominator)) * 100
+    return sep.join("".join(c if c.isalnum() else " " for c in ascii_fold(value).lower()).split())
 
 
 class _Weighted:
@@ -673,7 +654,7 @@ class _Generator:
         self.facilitators: list[str] = []
         while len(self.facilitators) < self.spec.facilitators:
             first, last, _ = self._person()
-            login = f"{_ascii(first)[0].lower()}.{_slug(last).replace('.', '')}"
+            login = f"{ascii_fold(first)[0].lower()}.{_slug(last).replace('.', '')}"
             if login not in self.facilitators:
                 self.facilitators.append(login)
         self.counsellors: dict[str, list[str]] = {a: [] for a in D.ANTENNAS}
@@ -1221,7 +1202,7 @@ class _Generator:
             lot.rate = 0
             lot.computed = lot.contractual = 0
             return
-        lot.computed = _insertion_hours_h100(lot.amount, lot.share, lot.rate, lot.cost)
+        lot.computed = insertion_hours_h100(lot.amount, lot.share, lot.rate, lot.cost)
         lot.contractual = lot.computed
         if lot.override and lot.computed > 5_000:
             lot.contractual = max(100, round(lot.computed * self.rng.uniform(0.85, 1.2) / 5_000) * 5_000)
@@ -1842,7 +1823,7 @@ class _Generator:
                     "id": self.participant_ids[pid],
                     "last_name": last,
                     "first_name": first,
-                    "name_key": _name_key(last, first),
+                    "name_key": name_key(last, first),
                     "sex": self.p_sex[pid],
                     "birth_date": birth,
                     "commune_id": commune[0],

@@ -1,0 +1,1 @@
+"""Pure rules of DESIGN §3: no database, no Streamlit, dates as parameters."""

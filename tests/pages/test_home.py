@@ -1,0 +1,52 @@
+"""The home page with the S demo territory, and the first-run screen's demo option."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, func, select
+
+from clausier import db
+from clausier.formatting import fmt_hours, fmt_number
+from clausier.services import dashboard, demo
+from models import Participant
+from models.enums import Role
+from tests.pages.conftest import PASSWORD, logged_in, login, new_app
+
+
+def test_home_page_shows_the_totals_of_the_demo_territory(with_users):
+    engine = db.get_engine(with_users)
+    demo.generate(engine, size="S", seed=3, today=date(2026, 3, 15))
+    with Session(engine) as session:
+        totals = dashboard.totals(session)
+        buyers = dashboard.by_buyer(session)
+    at = logged_in(Role.LECTURE).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Heures prescrites"] == fmt_hours(totals.hours_committed_h100)
+    assert metrics["Heures réalisées"] == fmt_hours(totals.hours_achieved_h100)
+    assert metrics["Participants"] == fmt_number(300)
+    assert metrics["Offres ouvertes"] == fmt_number(totals.open_offers)
+    assert totals.hours_achieved_h100 > 0 and totals.open_offers > 0
+    frame = at.dataframe[0].value
+    assert frame["Donneur d'ordre"].tolist() == [b.buyer for b in buyers]
+    assert abs(frame["Heures réalisées"].sum() - totals.hours_achieved_h100 / 100) < 1e-6
+
+
+def test_first_run_can_load_the_s_demo(app_db):
+    at = new_app().run()
+    fields = {ti.label: ti for ti in at.text_input}
+    fields["Nom et prénom"].input("Marie Dupont")
+    fields["Identifiant de connexion"].input("mdupont")
+    fields["Adresse e-mail"].input("marie.dupont@plie.test")
+    fields["Mot de passe"].input(PASSWORD)
+    fields["Mot de passe (confirmation)"].input(PASSWORD)
+    at.checkbox[0].check()
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("300 participants" in s.value for s in at.success)
+    with Session(db.get_engine(app_db)) as session:
+        assert session.exec(select(func.count()).select_from(Participant)).one() == 300
+    at.button[0].click().run()
+    at = login(at, "mdupont", PASSWORD)
+    assert at.title[0].value == "Tableau de bord"
