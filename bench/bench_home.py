@@ -55,8 +55,15 @@ def main() -> int:
     prepare_database(engine)
     with Session(engine) as session:
         if users.get_by_login(session, "bench") is None:
-            session.add(User(login="bench", name="Bench", email="bench@example.org", role=Role.LECTURE,
-                             password_hash=users.hash_password("Bench-Mesure-Longue-2026")))
+            session.add(
+                User(
+                    login="bench",
+                    name="Bench",
+                    email="bench@example.org",
+                    role=Role.LECTURE,
+                    password_hash=users.hash_password("Bench-Mesure-Longue-2026"),
+                )
+            )
             session.commit()
 
     # 1. The queries alone (first call: cold caches of the database).

@@ -48,9 +48,17 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     password, password2 = _read_password(args)
     try:
         with db.session_scope(engine) as session:
-            user = users.create_user(session, login=args.login, name=args.name, email=args.email, password=password,
-                                     password2=password2, role=Role(args.role), by="ligne de commande",
-                                     temporary_password=args.temporary)
+            user = users.create_user(
+                session,
+                login=args.login,
+                name=args.name,
+                email=args.email,
+                password=password,
+                password2=password2,
+                role=Role(args.role),
+                by="ligne de commande",
+                temporary_password=args.temporary,
+            )
             login = user.login
     except ValidationError as error:
         for message in error.errors.values():
@@ -130,7 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_create_user)
 
     p = sub.add_parser("demo", help="charger un territoire de démonstration (base vide)")
-    p.add_argument("--size", choices=["S", "M", "L"], default="S", help="S : une équipe sur un an ; M : dix ans ; L : une plateforme régionale")
+    p.add_argument(
+        "--size",
+        choices=["S", "M", "L"],
+        default="S",
+        help="S : une équipe sur un an ; M : dix ans ; L : une plateforme régionale",
+    )
     p.add_argument("--seed", type=int, default=1, help="graine (même graine, mêmes données)")
     p.set_defaults(func=cmd_demo)
 

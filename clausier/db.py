@@ -105,8 +105,14 @@ def current_revision(engine: Engine | None = None) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def update_versioned(session: Session, model: type[SQLModel], record_id: Any, expected_version: int,
-                     what: str = "cet enregistrement", **changes: Any) -> None:
+def update_versioned(
+    session: Session,
+    model: type[SQLModel],
+    record_id: Any,
+    expected_version: int,
+    what: str = "cet enregistrement",
+    **changes: Any,
+) -> None:
     """Update a record only if nobody saved it since it was read (its ``version`` is unchanged)."""
     table = model.__table__
     pk = list(table.primary_key.columns)[0]

@@ -25,7 +25,9 @@ class SettingDef:
 
 DEFINITIONS: list[SettingDef] = [
     # Eligibility (§3.2)
-    SettingDef("eligibility_validity_months", "Durée de validité de l'éligibilité (mois)", 24, "int", "Éligibilité", 1, 120),
+    SettingDef(
+        "eligibility_validity_months", "Durée de validité de l'éligibilité (mois)", 24, "int", "Éligibilité", 1, 120
+    ),
     SettingDef("eligibility_warning_days", "Alerte avant fin d'éligibilité (jours)", 60, "int", "Éligibilité", 0, 365),
     # Progress (§3.4)
     SettingDef("status_on_time_pace", "Seuil « dans les temps » (rythme)", 0.8, "float", "Avancement", 0, 1),
@@ -33,28 +35,46 @@ DEFINITIONS: list[SettingDef] = [
     SettingDef("projection_months", "Mois retenus pour la projection", 3, "int", "Avancement", 1, 24),
     # Modalities (§3.3)
     SettingDef("training_hours_count", "Les heures de formation comptent", True, "bool", "Modalités"),
-    SettingDef("training_cap_share", "Plafond des heures de formation (part de l'engagement)", 0.3, "float", "Modalités", 0, 1),
+    SettingDef(
+        "training_cap_share", "Plafond des heures de formation (part de l'engagement)", 0.3, "float", "Modalités", 0, 1
+    ),
     SettingDef("subcontracting_counts", "La sous-traitance à une SIAE, EA ou ESAT compte", True, "bool", "Modalités"),
     # Hours import (§5.1)
     SettingDef("max_hours_per_month", "Heures maximales par personne et par mois", 250, "float", "Heures", 1, 400),
     # Follow-up (§3.7)
     SettingDef("followup_first_contact_days", "Premier contact après l'embauche (jours)", 7, "int", "Suivi", 1, 60),
     SettingDef("followup_interval_days", "Intervalle entre deux suivis (jours)", 30, "int", "Suivi", 1, 180),
-    SettingDef("followup_site_visit_min_months", "Visite sur site pour les contrats d'au moins (mois)", 3, "int", "Suivi", 1, 36),
+    SettingDef(
+        "followup_site_visit_min_months",
+        "Visite sur site pour les contrats d'au moins (mois)",
+        3,
+        "int",
+        "Suivi",
+        1,
+        36,
+    ),
     SettingDef("outcome_after_months", "Situation demandée après la fin du contrat (mois)", 6, "int", "Suivi", 1, 24),
     # Matching (§3.6)
     SettingDef("matching_weight_trade", "Poids : métier", 35, "int", "Rapprochement", 0, 100),
-    SettingDef("matching_weight_requirements", "Poids : prérequis (permis, certificats)", 20, "int", "Rapprochement", 0, 100),
+    SettingDef(
+        "matching_weight_requirements", "Poids : prérequis (permis, certificats)", 20, "int", "Rapprochement", 0, 100
+    ),
     SettingDef("matching_weight_mobility", "Poids : mobilité", 20, "int", "Rapprochement", 0, 100),
     SettingDef("matching_weight_experience", "Poids : expérience", 15, "int", "Rapprochement", 0, 100),
-    SettingDef("matching_weight_eligibility", "Poids : éligibilité (marge de validité)", 10, "int", "Rapprochement", 0, 100),
+    SettingDef(
+        "matching_weight_eligibility", "Poids : éligibilité (marge de validité)", 10, "int", "Rapprochement", 0, 100
+    ),
     # Reports (§3.9)
     SettingDef("small_cell_threshold", "Effectif minimal affiché dans les bilans", 3, "int", "Bilans", 1, 20),
     SettingDef("fte_hours_per_month", "Heures d'un ETP par mois", 151.67, "float", "GPEC", 1, 250),
     # Market spotting (§5.3)
     SettingDef("decp_buyer_sirens", "SIREN des acheteurs du territoire", ["245900428"], "list", "Repérage"),
-    SettingDef("decp_places", "Lieux d'exécution du territoire (codes postaux ou départements)", ["59"], "list", "Repérage"),
-    SettingDef("decp_works_threshold_eur", "Seuil des marchés de travaux à repérer (€ HT)", 500000, "int", "Repérage", 0, None),
+    SettingDef(
+        "decp_places", "Lieux d'exécution du territoire (codes postaux ou départements)", ["59"], "list", "Repérage"
+    ),
+    SettingDef(
+        "decp_works_threshold_eur", "Seuil des marchés de travaux à repérer (€ HT)", 500000, "int", "Repérage", 0, None
+    ),
     # Privacy (§6)
     SettingDef("retention_years", "Anonymisation après la fin du dernier contrat (années)", 5, "int", "RGPD", 1, 30),
     # Login

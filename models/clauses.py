@@ -71,7 +71,9 @@ class Lot(SQLModel, table=True):
         CheckConstraint("hourly_cost_cents > 0", name="hourly_cost_positive"),
         CheckConstraint("hours_computed_h100 >= 0", name="computed_positive"),
         CheckConstraint("hours_contractual_h100 >= 0", name="contractual_positive"),
-        CheckConstraint("execution_end IS NULL OR execution_start IS NULL OR execution_end >= execution_start", name="dates"),
+        CheckConstraint(
+            "execution_end IS NULL OR execution_start IS NULL OR execution_end >= execution_start", name="dates"
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     operation_id: int = Field(foreign_key="operation.id", index=True)

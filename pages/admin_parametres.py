@@ -8,14 +8,14 @@ from clausier.errors import ValidationError
 from clausier.services import reference
 from models.enums import Role
 from ui.db import session_scope
-from ui.widgets import cell, require_role, table
+from ui.widgets import cell, error, require_role, success, table
 
 
 def render() -> None:
     admin = require_role(Role.ADMIN)
     st.title("Paramètres et référentiels")
     for message in st.session_state.pop("params_flash", []):
-        st.success(message)
+        success(message)
     tab_settings, tab_kinds, tab_lists = st.tabs(
         ["Paramètres des règles", "Natures de travaux", "Critères d'éligibilité et contrats"]
     )
@@ -31,11 +31,25 @@ def render() -> None:
         _work_kinds(admin, kinds)
     with tab_lists:
         st.subheader("Critères d'éligibilité à la clause")
-        table(pd.DataFrame({"Code": [c.code for c in criteria], "Critère": [c.label for c in criteria],
-                            "Avis motivé requis": [c.needs_reason for c in criteria]}))
+        table(
+            pd.DataFrame(
+                {
+                    "Code": [c.code for c in criteria],
+                    "Critère": [c.label for c in criteria],
+                    "Avis motivé requis": [c.needs_reason for c in criteria],
+                }
+            )
+        )
         st.subheader("Types de contrat")
-        table(pd.DataFrame({"Code": [c.code for c in contract_types], "Type de contrat": [c.label for c in contract_types],
-                            "Modalité habituelle": [c.usual_modality.label for c in contract_types]}))
+        table(
+            pd.DataFrame(
+                {
+                    "Code": [c.code for c in contract_types],
+                    "Type de contrat": [c.label for c in contract_types],
+                    "Modalité habituelle": [c.usual_modality.label for c in contract_types],
+                }
+            )
+        )
 
 
 def _settings_form(admin, values: dict) -> None:
@@ -56,8 +70,12 @@ def _settings_form(admin, values: dict) -> None:
             elif definition.kind == "float":
                 entered[definition.key] = st.number_input(definition.label, value=float(value), key=key, format="%.2f")
             elif definition.kind == "list":
-                entered[definition.key] = st.text_input(definition.label, value=", ".join(value), key=key,
-                                                        help="Plusieurs valeurs séparées par des virgules")
+                entered[definition.key] = st.text_input(
+                    definition.label,
+                    value=", ".join(value),
+                    key=key,
+                    help="Plusieurs valeurs séparées par des virgules",
+                )
             else:
                 entered[definition.key] = st.text_input(definition.label, value=str(value), key=key)
             if definition.key in errors:
@@ -68,8 +86,8 @@ def _settings_form(admin, values: dict) -> None:
     try:
         with session_scope() as session:
             changed = reference.save_settings(session, admin, entered)
-    except ValidationError as error:
-        st.session_state["settings_errors"] = error.errors
+    except ValidationError as exc:
+        st.session_state["settings_errors"] = exc.errors
         st.rerun()
     st.session_state.pop("settings_errors", None)
     st.session_state["params_flash"] = [f"{changed} paramètre(s) modifié(s)."]
@@ -77,8 +95,10 @@ def _settings_form(admin, values: dict) -> None:
 
 
 def _work_kinds(admin, kinds) -> None:
-    st.caption("Part de main-d'œuvre et coût horaire moyen chargé par nature de travaux (DESIGN §3.1) : "
-               "ils servent de valeurs par défaut au calcul des heures d'insertion d'un lot.")
+    st.caption(
+        "Part de main-d'œuvre et coût horaire moyen chargé par nature de travaux (DESIGN §3.1) : "
+        "ils servent de valeurs par défaut au calcul des heures d'insertion d'un lot."
+    )
     frame = pd.DataFrame(
         {
             "Code": [k.code for k in kinds],
@@ -105,10 +125,10 @@ def _work_kinds(admin, kinds) -> None:
         try:
             with session_scope() as session:
                 changed = reference.save_work_kinds(session, admin, rows)
-        except ValidationError as error:
+        except ValidationError as exc:
             st.error("Rien n'a été enregistré :")
-            for message in error.errors.values():
-                st.error(message)
+            for message in exc.errors.values():
+                error(message)
         else:
             st.session_state["params_flash"] = [f"{changed} nature(s) de travaux modifiée(s)."]
             st.session_state.pop("work_kinds_editor", None)

@@ -7,7 +7,7 @@ from clausier.errors import ValidationError
 from clausier.services import territory
 from models.enums import Role
 from ui.db import session_scope
-from ui.widgets import cell, require_role
+from ui.widgets import cell, error, require_role, success
 
 
 def render() -> None:
@@ -18,7 +18,7 @@ def render() -> None:
         "supprimez-en une en la sélectionnant ; rien n'est enregistré avant « Enregistrer »."
     )
     for message in st.session_state.pop("territory_flash", []):
-        st.success(message)
+        success(message)
     with session_scope() as session:
         communes = territory.list_communes(session)
         qpvs = territory.list_qpv(session)
@@ -62,10 +62,10 @@ def render() -> None:
         try:
             with session_scope() as session:
                 added, changed, removed = territory.save_communes(session, admin, rows)
-        except ValidationError as error:
+        except ValidationError as exc:
             st.error("Rien n'a été enregistré :")
-            for message in error.errors.values():
-                st.error(message)
+            for message in exc.errors.values():
+                error(message)
         else:
             st.session_state["territory_flash"] = [
                 f"Communes enregistrées : {added} ajoutée(s), {changed} modifiée(s), {removed} supprimée(s)."
@@ -92,8 +92,9 @@ def render() -> None:
         column_config={
             "id": None,
             "Commune": st.column_config.SelectboxColumn(options=names),
-            "Liste": st.column_config.NumberColumn(help="Année de la liste officielle (2015, 2024…)", default=2024,
-                                                   step=1, format="%d"),
+            "Liste": st.column_config.NumberColumn(
+                help="Année de la liste officielle (2015, 2024…)", default=2024, step=1, format="%d"
+            ),
         },
     )
     if st.button("Enregistrer les quartiers", type="primary"):
@@ -110,10 +111,10 @@ def render() -> None:
         try:
             with session_scope() as session:
                 added, changed, removed = territory.save_qpv(session, admin, rows)
-        except ValidationError as error:
+        except ValidationError as exc:
             st.error("Rien n'a été enregistré :")
-            for message in error.errors.values():
-                st.error(message)
+            for message in exc.errors.values():
+                error(message)
         else:
             st.session_state["territory_flash"] = [
                 f"Quartiers enregistrés : {added} ajouté(s), {changed} modifié(s), {removed} supprimé(s)."

@@ -8,7 +8,7 @@ from clausier.formatting import fmt_date
 from clausier.services import users
 from models.enums import Role
 from ui.db import session_scope
-from ui.widgets import field_error, require_role, table
+from ui.widgets import error, field_error, require_role, success, table
 
 ROLE_HELP = (
     "Administrateur : tout, plus les utilisateurs, référentiels, sauvegardes et la purge RGPD. "
@@ -20,7 +20,7 @@ ROLE_HELP = (
 def _flash() -> None:
     message = st.session_state.pop("users_flash", None)
     if message:
-        st.success(message)
+        success(message)
 
 
 def render() -> None:
@@ -71,18 +71,29 @@ def _create_form(admin: users.CurrentUser) -> None:
     try:
         with session_scope() as session:
             users.require(admin, Role.ADMIN)
-            users.create_user(session, login=login, name=name, email=email, password=password, password2=password2,
-                              role=role, by=admin.login, temporary_password=True)
-    except ValidationError as error:
-        st.session_state["user_create_errors"] = error.errors
+            users.create_user(
+                session,
+                login=login,
+                name=name,
+                email=email,
+                password=password,
+                password2=password2,
+                role=role,
+                by=admin.login,
+                temporary_password=True,
+            )
+    except ValidationError as exc:
+        st.session_state["user_create_errors"] = exc.errors
         st.rerun()
-    except DomainError as error:
-        st.error(str(error))
+    except DomainError as exc:
+        error(str(exc))
         return
     st.session_state.pop("user_create_errors", None)
     for key in ("uc_name", "uc_login", "uc_email", "uc_pw", "uc_pw2"):
         st.session_state.pop(key, None)
-    st.session_state["users_flash"] = f"Utilisateur « {login.strip().lower()} » créé ; il choisira son mot de passe à la première connexion."
+    st.session_state["users_flash"] = (
+        f"Utilisateur « {login.strip().lower()} » créé ; il choisira son mot de passe à la première connexion."
+    )
     st.rerun()
 
 
@@ -100,22 +111,27 @@ def _edit_form(admin: users.CurrentUser, people: list) -> None:
         field_error(errors, "name")
         email = st.text_input("E-mail", value=chosen.email)
         field_error(errors, "email")
-        role = st.selectbox("Rôle", list(Role), index=list(Role).index(chosen.role), format_func=lambda r: r.label,
-                            help=ROLE_HELP)
-        active = st.checkbox("Compte actif", value=chosen.active,
-                             help="Un compte désactivé ne peut plus se connecter ; son historique est gardé.")
+        role = st.selectbox(
+            "Rôle", list(Role), index=list(Role).index(chosen.role), format_func=lambda r: r.label, help=ROLE_HELP
+        )
+        active = st.checkbox(
+            "Compte actif",
+            value=chosen.active,
+            help="Un compte désactivé ne peut plus se connecter ; son historique est gardé.",
+        )
         submitted = st.form_submit_button("Enregistrer", type="primary")
     if not submitted:
         return
     try:
         with session_scope() as session:
-            users.update_user(session, admin, chosen.id, chosen.version, name=name, email=email, role=role,
-                              active=active)
-    except ValidationError as error:
-        st.session_state["user_edit_errors"] = error.errors
+            users.update_user(
+                session, admin, chosen.id, chosen.version, name=name, email=email, role=role, active=active
+            )
+    except ValidationError as exc:
+        st.session_state["user_edit_errors"] = exc.errors
         st.rerun()
-    except DomainError as error:
-        st.error(str(error))
+    except DomainError as exc:
+        error(str(exc))
         return
     st.session_state.pop("user_edit_errors", None)
     st.session_state["users_flash"] = f"Utilisateur « {chosen.login} » enregistré."
@@ -137,11 +153,11 @@ def _reset_form(admin: users.CurrentUser, people: list) -> None:
     try:
         with session_scope() as session:
             users.reset_password(session, admin, chosen.id, password, password2)
-    except ValidationError as error:
-        st.session_state["user_reset_errors"] = error.errors
+    except ValidationError as exc:
+        st.session_state["user_reset_errors"] = exc.errors
         st.rerun()
-    except DomainError as error:
-        st.error(str(error))
+    except DomainError as exc:
+        error(str(exc))
         return
     st.session_state.pop("user_reset_errors", None)
     for key in ("ur_pw", "ur_pw2"):

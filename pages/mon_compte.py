@@ -6,7 +6,7 @@ from clausier.errors import DomainError, ValidationError
 from clausier.services import users
 from models.enums import Role
 from ui.db import session_scope
-from ui.widgets import field_error, require_role
+from ui.widgets import error, field_error, require_role
 
 
 def render() -> None:
@@ -18,8 +18,12 @@ def render() -> None:
     with st.form("change_password"):
         old = st.text_input("Mot de passe actuel", type="password", key="pw_old")
         field_error(errors, "old")
-        new = st.text_input("Nouveau mot de passe", type="password",
-                            help=f"Au moins {users.MIN_PASSWORD_LENGTH} caractères, difficile à deviner.", key="pw_new")
+        new = st.text_input(
+            "Nouveau mot de passe",
+            type="password",
+            help=f"Au moins {users.MIN_PASSWORD_LENGTH} caractères, difficile à deviner.",
+            key="pw_new",
+        )
         new2 = st.text_input("Nouveau mot de passe (confirmation)", type="password", key="pw_new2")
         field_error(errors, "password")
         submitted = st.form_submit_button("Changer le mot de passe", type="primary")
@@ -30,11 +34,11 @@ def render() -> None:
     try:
         with session_scope() as session:
             users.change_own_password(session, user.login, old, new, new2)
-    except ValidationError as error:
-        st.session_state["account_errors"] = error.errors
+    except ValidationError as exc:
+        st.session_state["account_errors"] = exc.errors
         st.rerun()
-    except DomainError as error:
-        st.error(str(error))
+    except DomainError as exc:
+        error(str(exc))
         return
     st.session_state.pop("account_errors", None)
     st.session_state["account_saved"] = True

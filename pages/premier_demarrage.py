@@ -6,7 +6,7 @@ from clausier.errors import DomainError, ValidationError
 from clausier.services import users
 from ui import cached
 from ui.db import engine, session_scope
-from ui.widgets import field_error
+from ui.widgets import error, field_error
 
 
 def render() -> None:
@@ -23,24 +23,30 @@ def render() -> None:
         field_error(errors, "login")
         email = st.text_input("Adresse e-mail")
         field_error(errors, "email")
-        password = st.text_input("Mot de passe", type="password",
-                                 help=f"Au moins {users.MIN_PASSWORD_LENGTH} caractères, difficile à deviner.")
+        password = st.text_input(
+            "Mot de passe",
+            type="password",
+            help=f"Au moins {users.MIN_PASSWORD_LENGTH} caractères, difficile à deviner.",
+        )
         password2 = st.text_input("Mot de passe (confirmation)", type="password")
         field_error(errors, "password")
-        demo = st.checkbox("Charger le territoire de démonstration (taille S : 300 participants, 60 opérations)",
-                           help="Des données fictives pour découvrir l'outil ; à ne pas charger pour un usage réel.")
+        demo = st.checkbox(
+            "Charger le territoire de démonstration (taille S : 300 participants, 60 opérations)",
+            help="Des données fictives pour découvrir l'outil ; à ne pas charger pour un usage réel.",
+        )
         submitted = st.form_submit_button("Créer le compte administrateur", type="primary")
     if not submitted:
         return
     try:
         with session_scope() as session:
-            users.create_first_admin(session, login=login, name=name, email=email, password=password,
-                                     password2=password2)
-    except ValidationError as error:
-        st.session_state["first_run_errors"] = error.errors
+            users.create_first_admin(
+                session, login=login, name=name, email=email, password=password, password2=password2
+            )
+    except ValidationError as exc:
+        st.session_state["first_run_errors"] = exc.errors
         st.rerun()
-    except DomainError as error:
-        st.error(str(error))
+    except DomainError as exc:
+        error(str(exc))
         return
     st.session_state.pop("first_run_errors", None)
     if demo:

@@ -19,7 +19,9 @@ def render() -> None:
     c1.metric("Heures prescrites", fmt_hours(totals.hours_committed_h100))
     c2.metric("Heures réalisées", fmt_hours(totals.hours_achieved_h100))
     c3.metric("Taux de réalisation", fmt_percent(totals.rate))
-    c4.metric("Engagements", fmt_number(totals.commitments), help=f"{fmt_number(totals.companies)} entreprises engagées")
+    c4.metric(
+        "Engagements", fmt_number(totals.commitments), help=f"{fmt_number(totals.companies)} entreprises engagées"
+    )
 
     st.subheader("Opérations, candidats et offres")
     d1, d2, d3, d4 = st.columns(4)

@@ -52,8 +52,13 @@ def pages_for(role: Role) -> dict[str, list[st.Page]]:
     """The st.navigation mapping for a role: pages it may not open are not handed over, so they cannot be reached."""
     grouped: dict[str, list[st.Page]] = {}
     for spec in specs_for(role):
-        page = st.Page(spec.render, title=spec.title, url_path=spec.url_path, icon=spec.icon,
-                       default=spec.url_path == "tableau-de-bord")
+        page = st.Page(
+            spec.render,
+            title=spec.title,
+            url_path=spec.url_path,
+            icon=spec.icon,
+            default=spec.url_path == "tableau-de-bord",
+        )
         grouped.setdefault(spec.section, []).append(page)
     return {section: grouped[section] for section in SECTIONS if section in grouped}
 

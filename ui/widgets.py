@@ -29,7 +29,16 @@ def require_role(needed: Role) -> CurrentUser:
 def field_error(errors: dict[str, str], field: str) -> None:
     """The French message of one field, shown under it (plain text, never HTML)."""
     if field in errors:
-        st.error(errors[field], icon="⚠️")
+        error(errors[field])
+
+
+def error(text: str) -> None:
+    """An error message that may quote what the user typed: shown as typed, never as Markdown or HTML."""
+    st.error(md_escape(text), icon="⚠️")
+
+
+def success(text: str) -> None:
+    st.success(md_escape(text))
 
 
 def show_domain_error(error: Exception) -> None:
@@ -45,7 +54,7 @@ def table(frame: pd.DataFrame, **kwargs) -> None:
     st.dataframe(frame, hide_index=True, **kwargs)
 
 
-_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"
+_MD_SPECIAL = "\\`*_{}[]<>#|~$"
 
 
 def md_escape(text: str) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 
-def insertion_hours_h100(amount_cents: int, labour_share_bp: int, insertion_rate_bp: int, hourly_cost_cents: int) -> int:
+def insertion_hours_h100(
+    amount_cents: int, labour_share_bp: int, insertion_rate_bp: int, hourly_cost_cents: int
+) -> int:
     """``amount × labour share × insertion rate ÷ hourly cost``, rounded half up to the whole hour, in hundredths.
 
     Integers throughout (money in cents, rates in basis points): €1,000,000 × 50 % × 5 % ÷ €30/h = 833 h."""

@@ -7,10 +7,12 @@ from sqlmodel import Session, col, select
 from models import AuditEvent
 
 
-def record(session: Session, who: str, action: str, table_name: str = "", record_id: object = "",
-           summary: str = "") -> None:
-    session.add(AuditEvent(who=who, action=action, table_name=table_name, record_id=str(record_id or ""),
-                           summary=summary))
+def record(
+    session: Session, who: str, action: str, table_name: str = "", record_id: object = "", summary: str = ""
+) -> None:
+    session.add(
+        AuditEvent(who=who, action=action, table_name=table_name, record_id=str(record_id or ""), summary=summary)
+    )
 
 
 def recent(session: Session, limit: int = 500, who: str | None = None, action: str | None = None) -> list[AuditEvent]:

@@ -128,8 +128,15 @@ def load_reference_data(session: Session, reference_dir: Path | None = None) -> 
     known = set(session.exec(select(WorkKind.code)))
     for code, label, share, cost, rate in WORK_KINDS:
         if code not in known:
-            session.add(WorkKind(code=code, label=label, labour_share_bp=share, hourly_cost_cents=cost,
-                                 default_insertion_rate_bp=rate))
+            session.add(
+                WorkKind(
+                    code=code,
+                    label=label,
+                    labour_share_bp=share,
+                    hourly_cost_cents=cost,
+                    default_insertion_rate_bp=rate,
+                )
+            )
             report.work_kinds += 1
 
     known = set(session.exec(select(EligibilityCriterion.code)))
@@ -150,6 +157,7 @@ def load_reference_data(session: Session, reference_dir: Path | None = None) -> 
 
 
 # --- admin edits ------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class WorkKindRow:
@@ -207,9 +215,15 @@ def save_work_kinds(session: Session, admin: CurrentUser, rows: list[WorkKindRow
                 setattr(kind, k, v)
             kind.version += 1
             session.add(kind)
-            audit.record(session, admin.login, "modification", "workkind", row.code,
-                         f"{values['label']} : main-d'œuvre {row.labour_share_pct:g} %, {row.hourly_cost_eur:g} €/h, "
-                         f"taux {row.default_insertion_rate_pct:g} %")
+            audit.record(
+                session,
+                admin.login,
+                "modification",
+                "workkind",
+                row.code,
+                f"{values['label']} : main-d'œuvre {row.labour_share_pct:g} %, {row.hourly_cost_eur:g} €/h, "
+                f"taux {row.default_insertion_rate_pct:g} %",
+            )
             changed += 1
     return changed
 

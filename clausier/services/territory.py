@@ -49,8 +49,12 @@ def list_qpv(session: Session) -> list[Qpv]:
 
 def _commune_in_use(session: Session, commune_id: int) -> bool:
     for model, column in (
-        (Buyer, Buyer.commune_id), (Operation, Operation.commune_id), (Company, Company.commune_id),
-        (Participant, Participant.commune_id), (Partner, Partner.commune_id), (Qpv, Qpv.commune_id),
+        (Buyer, Buyer.commune_id),
+        (Operation, Operation.commune_id),
+        (Company, Company.commune_id),
+        (Participant, Participant.commune_id),
+        (Partner, Partner.commune_id),
+        (Qpv, Qpv.commune_id),
         (JobOffer, JobOffer.place_commune_id),
     ):
         if session.execute(select(func.count()).select_from(model).where(column == commune_id)).scalar_one():
@@ -124,8 +128,14 @@ def save_communes(session: Session, admin: CurrentUser, rows: list[CommuneRow]) 
                 changed += 1
     session.flush()
     if added or changed or removed:
-        audit.record(session, admin.login, "territoire", "commune", "",
-                     f"{added} ajoutée(s), {changed} modifiée(s), {removed} supprimée(s)")
+        audit.record(
+            session,
+            admin.login,
+            "territoire",
+            "commune",
+            "",
+            f"{added} ajoutée(s), {changed} modifiée(s), {removed} supprimée(s)",
+        )
     return added, changed, removed
 
 
@@ -148,7 +158,9 @@ def save_qpv(session: Session, admin: CurrentUser, rows: list[QpvRow]) -> tuple[
         if not name:
             errors[f"{index}.name"] = f"Ligne {index} : le nom du quartier est obligatoire."
         if row.commune_name and row.commune_name not in communes:
-            errors[f"{index}.commune"] = f"Ligne {index} : la commune « {row.commune_name} » n'est pas dans le territoire."
+            errors[f"{index}.commune"] = (
+                f"Ligne {index} : la commune « {row.commune_name} » n'est pas dans le territoire."
+            )
         year = row.list_year
         if not isinstance(year, int) or not 2000 <= year <= 2100:
             errors[f"{index}.year"] = f"Ligne {index} : l'année de la liste doit être une année (ex. 2024)."
@@ -163,7 +175,9 @@ def save_qpv(session: Session, admin: CurrentUser, rows: list[QpvRow]) -> tuple[
                 select(func.count()).select_from(Participant).where(Participant.qpv_id == qpv_id)
             ).scalar_one()
             if used:
-                errors[f"del.{qpv_id}"] = f"« {qpv.name} » ne peut pas être supprimé : {used} participant(s) y résident."
+                errors[f"del.{qpv_id}"] = (
+                    f"« {qpv.name} » ne peut pas être supprimé : {used} participant(s) y résident."
+                )
     if errors:
         raise ValidationError(errors)
     added = changed = removed = 0
@@ -173,9 +187,12 @@ def save_qpv(session: Session, admin: CurrentUser, rows: list[QpvRow]) -> tuple[
             removed += 1
     session.flush()
     for row in rows:
-        values = {"name": row.name.strip(), "code": (row.code or "").strip() or None,
-                  "commune_id": communes.get(row.commune_name) if row.commune_name else None,
-                  "list_year": row.list_year}
+        values = {
+            "name": row.name.strip(),
+            "code": (row.code or "").strip() or None,
+            "commune_id": communes.get(row.commune_name) if row.commune_name else None,
+            "list_year": row.list_year,
+        }
         if row.id is None:
             session.add(Qpv(**values))
             added += 1
@@ -188,8 +205,14 @@ def save_qpv(session: Session, admin: CurrentUser, rows: list[QpvRow]) -> tuple[
                 changed += 1
     session.flush()
     if added or changed or removed:
-        audit.record(session, admin.login, "territoire", "qpv", "",
-                     f"{added} ajouté(s), {changed} modifié(s), {removed} supprimé(s)")
+        audit.record(
+            session,
+            admin.login,
+            "territoire",
+            "qpv",
+            "",
+            f"{added} ajouté(s), {changed} modifié(s), {removed} supprimé(s)",
+        )
     return added, changed, removed
 
 

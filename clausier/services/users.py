@@ -61,8 +61,9 @@ def verify_password(password: str, password_hash: str) -> bool:
         return False
 
 
-def password_problems(password: str, password2: str | None = None, *, login: str = "", name: str = "",
-                      email: str = "") -> list[str]:
+def password_problems(
+    password: str, password2: str | None = None, *, login: str = "", name: str = "", email: str = ""
+) -> list[str]:
     """Why a password is refused (French), or an empty list. Strength measured with zxcvbn."""
     problems: list[str] = []
     if password2 is not None and password != password2:
@@ -101,8 +102,18 @@ def _check_fields(session: Session, login: str, name: str, email: str, *, new: b
     return errors
 
 
-def create_user(session: Session, *, login: str, name: str, email: str, password: str, password2: str,
-                role: Role, by: str, temporary_password: bool = False) -> User:
+def create_user(
+    session: Session,
+    *,
+    login: str,
+    name: str,
+    email: str,
+    password: str,
+    password2: str,
+    role: Role,
+    by: str,
+    temporary_password: bool = False,
+) -> User:
     """Create a user. With ``temporary_password`` (set by an admin) the user must change it at first login."""
     login = login.strip().lower()
     errors = _check_fields(session, login, name, email, new=True)
@@ -111,8 +122,14 @@ def create_user(session: Session, *, login: str, name: str, email: str, password
         errors["password"] = " ".join(problems)
     if errors:
         raise ValidationError(errors)
-    user = User(login=login, name=name.strip(), email=email.strip(), password_hash=hash_password(password),
-                role=Role(role), must_change_password=temporary_password)
+    user = User(
+        login=login,
+        name=name.strip(),
+        email=email.strip(),
+        password_hash=hash_password(password),
+        role=Role(role),
+        must_change_password=temporary_password,
+    )
     session.add(user)
     session.flush()
     audit.record(session, by, "création", "app_user", user.id, f"Utilisateur {login} ({Role(role).label})")
@@ -123,13 +140,20 @@ def count_users(session: Session) -> int:
     return session.exec(select(func.count()).select_from(User)).one()
 
 
-def create_first_admin(session: Session, *, login: str, name: str, email: str, password: str,
-                       password2: str) -> User:
+def create_first_admin(session: Session, *, login: str, name: str, email: str, password: str, password2: str) -> User:
     """First-run setup: only while there is no user at all."""
     if count_users(session) > 0:
         raise PermissionDenied("Un administrateur existe déjà : connectez-vous.")
-    return create_user(session, login=login, name=name, email=email, password=password, password2=password2,
-                       role=Role.ADMIN, by=login.strip().lower() or "installation")
+    return create_user(
+        session,
+        login=login,
+        name=name,
+        email=email,
+        password=password,
+        password2=password2,
+        role=Role.ADMIN,
+        by=login.strip().lower() or "installation",
+    )
 
 
 def list_users(session: Session) -> list[User]:
@@ -146,8 +170,9 @@ def _active_admins(session: Session) -> int:
     ).one()
 
 
-def update_user(session: Session, admin: CurrentUser, user_id: int, version: int, *, name: str, email: str,
-                role: Role, active: bool) -> None:
+def update_user(
+    session: Session, admin: CurrentUser, user_id: int, version: int, *, name: str, email: str, role: Role, active: bool
+) -> None:
     """Change a user's name, email, role or active flag (admin only). The last active admin stays."""
     require(admin, Role.ADMIN)
     user = session.get(User, user_id)
@@ -164,10 +189,25 @@ def update_user(session: Session, admin: CurrentUser, user_id: int, version: int
         changes.append(f"rôle {user.role.label} → {Role(role).label}")
     if active != user.active:
         changes.append("réactivé" if active else "désactivé")
-    update_versioned(session, User, user_id, version, f"l'utilisateur {user.login}", name=name.strip(),
-                     email=email.strip(), role=Role(role), active=active)
-    audit.record(session, admin.login, "modification", "app_user", user_id,
-                 f"{user.login} : " + (", ".join(changes) or "coordonnées"))
+    update_versioned(
+        session,
+        User,
+        user_id,
+        version,
+        f"l'utilisateur {user.login}",
+        name=name.strip(),
+        email=email.strip(),
+        role=Role(role),
+        active=active,
+    )
+    audit.record(
+        session,
+        admin.login,
+        "modification",
+        "app_user",
+        user_id,
+        f"{user.login} : " + (", ".join(changes) or "coordonnées"),
+    )
 
 
 def reset_password(session: Session, admin: CurrentUser, user_id: int, password: str, password2: str) -> None:
@@ -228,9 +268,9 @@ def current_user(session: Session, login: str | None) -> CurrentUser | None:
 
 # --- login throttling -------------------------------------------------------------------------------------------
 
+
 def _as_utc(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:  # SQLite gives naive datetimes back
-
         return moment.replace(tzinfo=UTC)
     return moment
 

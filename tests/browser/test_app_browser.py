@@ -94,8 +94,15 @@ def test_first_run_logout_login_and_every_page(browser, sqlite_url, output_dir):
 def test_deep_link_first_thing_after_start_shows_login_then_the_page(browser, sqlite_url, output_dir):
     engine = db.make_engine(sqlite_url)
     with Session(engine) as session:
-        session.add(User(login="admin", name="Anne Admin", email="a@plie.test", password_hash=hash_password(PASSWORD),
-                         role=Role.ADMIN))
+        session.add(
+            User(
+                login="admin",
+                name="Anne Admin",
+                email="a@plie.test",
+                password_hash=hash_password(PASSWORD),
+                role=Role.ADMIN,
+            )
+        )
         session.commit()
     engine.dispose()
     server = start_server(sqlite_url, output_dir / "streamlit.log")

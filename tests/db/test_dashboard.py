@@ -42,10 +42,27 @@ def test_totals_and_by_buyer_add_up(any_engine):
         make_hours_entry(session, commitment=c1, participant=p1, month=date(2026, 1, 1), hours_h100=15_167)
         make_hours_entry(session, commitment=c1, participant=p1, month=date(2026, 2, 1), hours_h100=14_000)
         make_hours_entry(session, commitment=c2, participant=p2, month=date(2026, 2, 1), hours_h100=7_050)
-        session.add(JobOffer(company_id=company.id, trade_code="F1703", title="Maçon", contract_type_code="cdd",
-                             posts=2, start_date=date(2026, 4, 1)))
-        session.add(JobOffer(company_id=company.id, trade_code="F1703", title="Maçon", contract_type_code="cdd",
-                             posts=1, start_date=date(2026, 4, 1), status=OfferStatus.FILLED))
+        session.add(
+            JobOffer(
+                company_id=company.id,
+                trade_code="F1703",
+                title="Maçon",
+                contract_type_code="cdd",
+                posts=2,
+                start_date=date(2026, 4, 1),
+            )
+        )
+        session.add(
+            JobOffer(
+                company_id=company.id,
+                trade_code="F1703",
+                title="Maçon",
+                contract_type_code="cdd",
+                posts=1,
+                start_date=date(2026, 4, 1),
+                status=OfferStatus.FILLED,
+            )
+        )
         session.commit()
 
         totals = dashboard.totals(session)

@@ -45,8 +45,15 @@ def with_users(app_db: str, password_hash: str) -> str:
     engine = db.get_engine(app_db)
     with Session(engine) as session:
         for role, login in LOGINS.items():
-            session.add(User(login=login, name=f"{login.title()} Test", email=f"{login}@plie.test",
-                             password_hash=password_hash, role=role))
+            session.add(
+                User(
+                    login=login,
+                    name=f"{login.title()} Test",
+                    email=f"{login}@plie.test",
+                    password_hash=password_hash,
+                    role=role,
+                )
+            )
         session.commit()
     return app_db
 

@@ -59,7 +59,12 @@ def test_admin_creates_a_user_who_must_change_password(with_users):
     at.text_input(key="uc_pw2").input(PASSWORD)
     next(b for b in at.button if b.label == "Créer l'utilisateur").click().run()
     assert not at.exception
-    assert any("nbenali" in s.value for s in at.success), ([e.value for e in at.error], [t.value for t in at.title], [s.value for s in at.success], [b.label for b in at.button])
+    assert any("nbenali" in s.value for s in at.success), (
+        [e.value for e in at.error],
+        [t.value for t in at.title],
+        [s.value for s in at.success],
+        [b.label for b in at.button],
+    )
     user = _user(with_users, "nbenali")
     assert user is not None and user.role is Role.SAISIE and user.must_change_password
     assert "nbenali" in at.dataframe[0].value["Identifiant"].tolist()
@@ -92,8 +97,9 @@ def test_admin_changes_a_role_and_deactivates(with_users):
     louis = _user(with_users, "louis")
     assert louis.role is Role.SAISIE and not louis.active and louis.version == 2
     with Session(db.get_engine(with_users)) as session:
-        event = session.exec(select(AuditEvent).where(AuditEvent.table_name == "app_user",
-                                                      AuditEvent.action == "modification")).one()
+        event = session.exec(
+            select(AuditEvent).where(AuditEvent.table_name == "app_user", AuditEvent.action == "modification")
+        ).one()
     assert "désactivé" in event.summary and event.who == "admin"
 
 
@@ -113,8 +119,15 @@ def test_admin_edits_the_territory(with_users):
     assert at.title[0].value == "Territoire"
     at.session_state["communes_editor"] = {
         "edited_rows": {},
-        "added_rows": [{"Commune": "Bergues", "Code INSEE": "59067", "Codes postaux": "59380", "EPCI": "CCHF",
-                        "Dans le territoire": True}],
+        "added_rows": [
+            {
+                "Commune": "Bergues",
+                "Code INSEE": "59067",
+                "Codes postaux": "59380",
+                "EPCI": "CCHF",
+                "Dans le territoire": True,
+            }
+        ],
         "deleted_rows": [],
     }
     at.run()
@@ -146,8 +159,11 @@ def test_admin_changes_a_setting_and_a_kind_of_work(with_users):
     assert not at.exception
     with Session(db.get_engine(with_users)) as session:
         assert settings.get(session, "eligibility_validity_months") == 18
-    at.session_state["work_kinds_editor"] = {"edited_rows": {0: {"Part de main-d'œuvre (%)": 55.5}},
-                                             "added_rows": [], "deleted_rows": []}
+    at.session_state["work_kinds_editor"] = {
+        "edited_rows": {0: {"Part de main-d'œuvre (%)": 55.5}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.run()
     next(b for b in at.button if b.label == "Enregistrer les natures de travaux").click().run()
     assert not at.exception

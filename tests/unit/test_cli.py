@@ -43,8 +43,23 @@ def test_upgrade_creates_the_database_then_does_nothing_more(cli_db, capsys):
 
 def test_create_user_reads_the_password_from_stdin(cli_db, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO("Tilleul-Velo-Maree-42\n"))
-    assert main(["create-user", "--login", "mdupont", "--name", "Marie Dupont", "--email", "m@plie.test",
-                 "--role", "admin", "--password-stdin"]) == 0
+    assert (
+        main(
+            [
+                "create-user",
+                "--login",
+                "mdupont",
+                "--name",
+                "Marie Dupont",
+                "--email",
+                "m@plie.test",
+                "--role",
+                "admin",
+                "--password-stdin",
+            ]
+        )
+        == 0
+    )
     with Session(db.get_engine(cli_db)) as session:
         user = session.exec(select(User)).one()
     assert (user.login, user.role.value) == ("mdupont", "admin")

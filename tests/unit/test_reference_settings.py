@@ -108,8 +108,10 @@ def test_work_kinds_edit_converts_to_integer_units_and_refuses_bad_values(engine
 
 
 def _rows(session) -> list[territory.CommuneRow]:
-    return [territory.CommuneRow(c.id, c.name, c.insee_code, c.postal_codes, c.epci, c.in_territory)
-            for c in territory.list_communes(session)]
+    return [
+        territory.CommuneRow(c.id, c.name, c.insee_code, c.postal_codes, c.epci, c.in_territory)
+        for c in territory.list_communes(session)
+    ]
 
 
 def test_admin_adds_a_cchf_commune_and_fixes_gravelines(engine):

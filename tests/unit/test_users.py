@@ -25,8 +25,16 @@ def session(engine):
 
 
 def make(session, login="anne", role=Role.ADMIN, password=STRONG, **kw) -> User:
-    user = users.create_user(session, login=login, name=kw.get("name", "Anne Martin"), email=f"{login.strip()}@plie.test",
-                             password=password, password2=password, role=role, by="test")
+    user = users.create_user(
+        session,
+        login=login,
+        name=kw.get("name", "Anne Martin"),
+        email=f"{login.strip()}@plie.test",
+        password=password,
+        password2=password,
+        role=role,
+        by="test",
+    )
     session.flush()
     return user
 
@@ -63,8 +71,9 @@ def test_strong_password_and_mismatch():
 def test_create_user_refuses_bad_fields_with_one_message_per_field(session):
     make(session, login="anne")
     with pytest.raises(ValidationError) as error:
-        users.create_user(session, login="anne", name=" ", email="anne@", password="x", password2="y",
-                          role=Role.SAISIE, by="test")
+        users.create_user(
+            session, login="anne", name=" ", email="anne@", password="x", password2="y", role=Role.SAISIE, by="test"
+        )
     assert set(error.value.errors) == {"login", "name", "email", "password"}
     assert "déjà pris" in error.value.errors["login"]
 
@@ -77,12 +86,14 @@ def test_login_is_lowercased_and_checked(session):
 
 
 def test_first_admin_only_while_no_user_exists(session):
-    user = users.create_first_admin(session, login="anne", name="Anne", email="a@plie.test", password=STRONG,
-                                    password2=STRONG)
+    user = users.create_first_admin(
+        session, login="anne", name="Anne", email="a@plie.test", password=STRONG, password2=STRONG
+    )
     assert user.role is Role.ADMIN
     with pytest.raises(PermissionDenied):
-        users.create_first_admin(session, login="bob", name="Bob", email="b@plie.test", password=STRONG,
-                                 password2=STRONG)
+        users.create_first_admin(
+            session, login="bob", name="Bob", email="b@plie.test", password=STRONG, password2=STRONG
+        )
 
 
 def test_credentials_hold_active_users_only_with_their_role(session):
@@ -104,8 +115,9 @@ def test_only_an_admin_may_change_users(session):
     bob = make(session, login="bob", role=Role.SAISIE)
     saisie = CurrentUser(login="sophie", name="Sophie", role=Role.SAISIE)
     with pytest.raises(PermissionDenied):
-        users.update_user(session, saisie, bob.id, bob.version, name="Bob", email="b@plie.test", role=Role.ADMIN,
-                          active=True)
+        users.update_user(
+            session, saisie, bob.id, bob.version, name="Bob", email="b@plie.test", role=Role.ADMIN, active=True
+        )
     with pytest.raises(PermissionDenied):
         users.reset_password(session, saisie, bob.id, STRONG, STRONG)
 
@@ -113,14 +125,17 @@ def test_only_an_admin_may_change_users(session):
 def test_last_active_admin_cannot_be_demoted_or_deactivated(session):
     anne = make(session, login="anne")
     with pytest.raises(DomainError, match="au moins un administrateur actif"):
-        users.update_user(session, ADMIN, anne.id, anne.version, name=anne.name, email=anne.email, role=Role.SAISIE,
-                          active=True)
+        users.update_user(
+            session, ADMIN, anne.id, anne.version, name=anne.name, email=anne.email, role=Role.SAISIE, active=True
+        )
     with pytest.raises(DomainError):
-        users.update_user(session, ADMIN, anne.id, anne.version, name=anne.name, email=anne.email, role=Role.ADMIN,
-                          active=False)
+        users.update_user(
+            session, ADMIN, anne.id, anne.version, name=anne.name, email=anne.email, role=Role.ADMIN, active=False
+        )
     make(session, login="paul")
-    users.update_user(session, ADMIN, anne.id, anne.version, name=anne.name, email=anne.email, role=Role.SAISIE,
-                      active=True)
+    users.update_user(
+        session, ADMIN, anne.id, anne.version, name=anne.name, email=anne.email, role=Role.SAISIE, active=True
+    )
     session.refresh(anne)
     assert anne.role is Role.SAISIE and anne.version == 2
 
@@ -130,8 +145,9 @@ def test_stale_edit_of_a_user_is_refused(session):
     version = bob.version
     users.update_user(session, ADMIN, bob.id, version, name="Bob B", email=bob.email, role=Role.SAISIE, active=True)
     with pytest.raises(DomainError, match="Quelqu'un d'autre a modifié l'utilisateur bob"):
-        users.update_user(session, ADMIN, bob.id, version, name="Bob C", email=bob.email, role=Role.LECTURE,
-                          active=True)
+        users.update_user(
+            session, ADMIN, bob.id, version, name="Bob C", email=bob.email, role=Role.LECTURE, active=True
+        )
 
 
 def test_reset_password_forces_a_change_and_clears_failures(session):
