@@ -39,6 +39,32 @@ class CommuneRow:
     in_territory: bool = True
 
 
+def _apply(session: Session, model: type, existing: dict, rows: list[tuple[int | None, dict]]) -> tuple[int, int, int]:
+    """Write an edited table once checked: records missing from it are removed, rows without id added, the
+    others changed where a value differs (their version goes up). Returns (added, changed, removed)."""
+    kept = {record_id for record_id, _values in rows if record_id is not None}
+    removed = 0
+    for record_id, record in existing.items():
+        if record_id not in kept:
+            session.delete(record)
+            removed += 1
+    session.flush()
+    added = changed = 0
+    for record_id, values in rows:
+        if record_id is None:
+            session.add(model(**values))
+            added += 1
+        elif record_id in existing:
+            record = existing[record_id]
+            if any(getattr(record, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(record, k, v)
+                record.version += 1
+                changed += 1
+    session.flush()
+    return added, changed, removed
+
+
 def list_communes(session: Session) -> list[Commune]:
     return list(session.execute(select(Commune).order_by(Commune.epci, Commune.name)).scalars())
 
@@ -100,33 +126,24 @@ def save_communes(session: Session, admin: CurrentUser, rows: list[CommuneRow]) 
     if errors:
         raise ValidationError(errors)
 
-    added = changed = removed = 0
-    for commune_id, commune in existing.items():
-        if commune_id not in kept:
-            session.delete(commune)
-            removed += 1
-    session.flush()
-    for row in rows:
-        values = {
-            "name": row.name.strip(),
-            "insee_code": (row.insee_code or "").strip().upper() or None,
-            "postal_codes": ";".join(c.strip() for c in (row.postal_codes or "").split(";") if c.strip()),
-            "epci": (row.epci or "").strip().upper(),
-            "in_territory": bool(row.in_territory),
-        }
-        if row.id is None:
-            session.add(Commune(**values))
-            added += 1
-        else:
-            commune = existing.get(row.id)
-            if commune is None:
-                continue
-            if any(getattr(commune, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(commune, k, v)
-                commune.version += 1
-                changed += 1
-    session.flush()
+    added, changed, removed = _apply(
+        session,
+        Commune,
+        existing,
+        [
+            (
+                row.id,
+                {
+                    "name": row.name.strip(),
+                    "insee_code": (row.insee_code or "").strip().upper() or None,
+                    "postal_codes": ";".join(c.strip() for c in (row.postal_codes or "").split(";") if c.strip()),
+                    "epci": (row.epci or "").strip().upper(),
+                    "in_territory": bool(row.in_territory),
+                },
+            )
+            for row in rows
+        ],
+    )
     if added or changed or removed:
         audit.record(
             session,
@@ -180,30 +197,23 @@ def save_qpv(session: Session, admin: CurrentUser, rows: list[QpvRow]) -> tuple[
                 )
     if errors:
         raise ValidationError(errors)
-    added = changed = removed = 0
-    for qpv_id, qpv in existing.items():
-        if qpv_id not in kept:
-            session.delete(qpv)
-            removed += 1
-    session.flush()
-    for row in rows:
-        values = {
-            "name": row.name.strip(),
-            "code": (row.code or "").strip() or None,
-            "commune_id": communes.get(row.commune_name) if row.commune_name else None,
-            "list_year": row.list_year,
-        }
-        if row.id is None:
-            session.add(Qpv(**values))
-            added += 1
-        elif row.id in existing:
-            qpv = existing[row.id]
-            if any(getattr(qpv, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(qpv, k, v)
-                qpv.version += 1
-                changed += 1
-    session.flush()
+    added, changed, removed = _apply(
+        session,
+        Qpv,
+        existing,
+        [
+            (
+                row.id,
+                {
+                    "name": row.name.strip(),
+                    "code": (row.code or "").strip() or None,
+                    "commune_id": communes.get(row.commune_name) if row.commune_name else None,
+                    "list_year": row.list_year,
+                },
+            )
+            for row in rows
+        ],
+    )
     if added or changed or removed:
         audit.record(
             session,
