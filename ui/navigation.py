@@ -14,6 +14,11 @@ from pages import (
     admin_parametres,
     admin_territoire,
     admin_utilisateurs,
+    clauses_donneurs,
+    clauses_engagements,
+    clauses_entreprises,
+    clauses_operations,
+    clauses_partenaires,
     mon_compte,
     tableau_de_bord,
 )
@@ -36,6 +41,11 @@ SECTIONS = ["Tableau de bord", "Clauses", "Candidats", "Suivi", "Bilans", "Admin
 # identifies pages/<name>.py by the same hash as st.Page(url_path=<name>), and the two would collide.
 PAGES: list[PageSpec] = [
     PageSpec("Tableau de bord", "Tableau de bord", tableau_de_bord.render, "tableau-de-bord", Role.LECTURE, "📊"),
+    PageSpec("Clauses", "Donneurs d'ordre", clauses_donneurs.render, "donneurs-ordre", Role.LECTURE, "🏛️"),
+    PageSpec("Clauses", "Opérations et lots", clauses_operations.render, "operations", Role.LECTURE, "🏗️"),
+    PageSpec("Clauses", "Entreprises", clauses_entreprises.render, "entreprises", Role.LECTURE, "🏢"),
+    PageSpec("Clauses", "Engagements", clauses_engagements.render, "engagements", Role.LECTURE, "🤝"),
+    PageSpec("Clauses", "Partenaires", clauses_partenaires.render, "partenaires", Role.LECTURE, "🧭"),
     PageSpec("Administration", "Utilisateurs", admin_utilisateurs.render, "utilisateurs", Role.ADMIN, "👥"),
     PageSpec("Administration", "Territoire", admin_territoire.render, "territoire", Role.ADMIN, "🗺️"),
     PageSpec("Administration", "Paramètres et référentiels", admin_parametres.render, "parametres", Role.ADMIN, "⚙️"),

@@ -71,3 +71,38 @@ def cell(value):
     if isinstance(value, str) and not value.strip():
         return None
     return value
+
+
+def run_action(action, *, errors_key: str, flash_key: str, message: str, clear_prefix: str | None = None) -> None:
+    """One user action in one transaction. Refused: the French messages go next to their fields (``errors_key``)
+    and what was typed stays. Done: a message for the next run (``flash_key``), the caches cleared, and the
+    create form emptied (widgets whose key starts with ``clear_prefix``)."""
+    from ui import cached
+    from ui.db import session_scope
+
+    try:
+        with session_scope() as session:
+            result = action(session)
+    except ValidationError as exc:
+        st.session_state[errors_key] = exc.errors
+        st.rerun()
+    except DomainError as exc:
+        error(str(exc))
+        return
+    st.session_state.pop(errors_key, None)
+    # An action may return a warning (a French sentence) to show after its success.
+    st.session_state[flash_key] = [message] + ([("warning", result)] if isinstance(result, str) else [])
+    if clear_prefix:
+        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(clear_prefix)]:
+            del st.session_state[key]
+    cached.clear()
+    st.rerun()
+
+
+def flash(flash_key: str) -> None:
+    """The messages left by the last action: successes, and warnings as ("warning", text)."""
+    for message in st.session_state.pop(flash_key, []):
+        if isinstance(message, tuple):
+            st.warning(md_escape(message[1]))
+        else:
+            success(message)

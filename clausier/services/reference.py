@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from sqlmodel import Session, func, select
 
 from clausier import config, settings
 from clausier.errors import ValidationError
+from clausier.rules.units import hundredths
 from clausier.services import audit
 from clausier.services.users import CurrentUser, require
 from models import Commune, ContractType, EligibilityCriterion, Qpv, Trade, WorkKind
@@ -196,9 +196,6 @@ def save_work_kinds(session: Session, admin: CurrentUser, rows: list[WorkKindRow
             errors[f"{row.code}.rate"] = f"{label} : le taux d'insertion doit être compris entre 0 et 100 %."
     if errors:
         raise ValidationError(errors)
-
-    def hundredths(value: float) -> int:
-        return int(Decimal(str(value)).scaleb(2).quantize(Decimal(1), ROUND_HALF_UP))
 
     changed = 0
     for row in rows:

@@ -10,10 +10,19 @@ from models.enums import Role
 from tests.pages.conftest import ROOT, logged_in, open_url_path
 from ui.navigation import PAGES, specs_for
 
+EVERYONE = {
+    "tableau-de-bord",
+    "mon-compte",
+    "donneurs-ordre",
+    "operations",
+    "entreprises",
+    "engagements",
+    "partenaires",
+}
 ALLOWED = {
-    Role.ADMIN: {"tableau-de-bord", "utilisateurs", "territoire", "parametres", "journal", "mon-compte"},
-    Role.SAISIE: {"tableau-de-bord", "mon-compte"},
-    Role.LECTURE: {"tableau-de-bord", "mon-compte"},
+    Role.ADMIN: EVERYONE | {"utilisateurs", "territoire", "parametres", "journal"},
+    Role.SAISIE: EVERYONE,
+    Role.LECTURE: EVERYONE,
 }
 # Buttons a lecture user may see: none writes business data.
 LECTURE_BUTTONS = {"Se déconnecter", "Changer le mot de passe"}
