@@ -93,9 +93,26 @@ def upgrade(engine: Engine | None = None) -> None:
 
     engine = engine or get_engine()
     cfg = alembic_config(engine)
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+        return
+    # SQLite changes a table by rebuilding it (Alembic batch mode): foreign keys must be off meanwhile (a PRAGMA
+    # that only works outside a transaction), then checked before the migration commits.
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+        try:
+            with connection.begin():
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, "head")
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"Migration refusée : {len(broken)} référence(s) cassée(s), ex. {broken[0]}")
+        finally:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 def current_revision(engine: Engine | None = None) -> str | None:

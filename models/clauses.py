@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import created_field, enum_field
@@ -43,6 +43,7 @@ class Operation(SQLModel, table=True):
 
     __table_args__ = (
         CheckConstraint("planned_end IS NULL OR planned_start IS NULL OR planned_end >= planned_start", name="dates"),
+        UniqueConstraint("buyer_id", "decp_id"),  # a DECP market becomes one operation of its buyer
     )
     id: int | None = Field(default=None, primary_key=True)
     buyer_id: int = Field(foreign_key="buyer.id", index=True)
@@ -83,7 +84,7 @@ class Lot(SQLModel, table=True):
     work_kind_code: str | None = Field(default=None, foreign_key="workkind.code")
     carries_clause: bool = True
     clause_kind: ClauseKind = enum_field(ClauseKind, ClauseKind.HOURS)
-    amount_cents: int = 0
+    amount_cents: int = Field(default=0, sa_type=BigInteger)  # works lots exceed 21 M€ (INTEGER's limit)
     labour_share_bp: int = 5000
     insertion_rate_bp: int = 500
     hourly_cost_cents: int = 3000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import created_field, enum_field, utcnow
@@ -77,7 +77,7 @@ class SubcontractingEntry(SQLModel, table=True):
     commitment_id: int = Field(foreign_key="commitment.id", index=True)
     subcontractor_company_id: int = Field(foreign_key="company.id")
     month: date
-    amount_cents: int
+    amount_cents: int = Field(sa_type=BigInteger)
     hours_h100: int  # amount × labour share ÷ hourly cost of the lot, at entry time
     notes: str = Field(default="", sa_type=Text)
     entered_by: str = Field(max_length=60)

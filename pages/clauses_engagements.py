@@ -62,9 +62,13 @@ def render() -> None:
     if not user.can(Role.SAISIE):
         return
     st.subheader("Attribuer un lot")
-    lot_ids = [None, *choices.lots]
     lot_id = st.selectbox(
-        "Lot", lot_ids, key=f"{KEY}_lot", format_func=lambda i: "Choisir…" if i is None else choices.lots[i]
+        "Lot",
+        list(choices.lots),
+        key=f"{KEY}_lot",
+        index=None,
+        placeholder="Choisir…",
+        format_func=lambda i: choices.lots[i],
     )
     if lot_id is None:
         return
@@ -81,6 +85,7 @@ def render() -> None:
         default=[cid for cid in current_hours if cid in choices.companies],
         format_func=lambda i: choices.companies[i],
         key=f"{prefix}companies",
+        placeholder="Choisir…",
     )
     shares = []
     for company_id in selected:

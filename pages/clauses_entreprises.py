@@ -8,7 +8,7 @@ from clausier.services import clauses
 from models.enums import CompanyKind, CompanySize, Role
 from ui.db import session_scope
 from ui.exports import download_buttons
-from ui.widgets import field_error, flash, require_role, run_action, table
+from ui.widgets import field_error, flash, form_prefix, require_role, run_action, table
 
 KEY = "company"
 
@@ -100,9 +100,11 @@ def render() -> None:
     st.subheader("Fiche d'une entreprise")
     chosen_id = st.selectbox(
         "Entreprise",
-        [None, *by_id],
+        list(by_id),
         key=f"{KEY}_pick",
-        format_func=lambda i: "Choisir…" if i is None else f"{by_id[i].name} ({by_id[i].siret})",
+        index=None,
+        placeholder="Choisir…",
+        format_func=lambda i: f"{by_id[i].name} ({by_id[i].siret})",
     )
     if chosen_id is not None:
         with session_scope() as session:
@@ -129,7 +131,7 @@ def render() -> None:
     with create:
         errors = st.session_state.get(f"{KEY}_create_errors", {})
         with st.form(f"{KEY}_create"):
-            data = _form(f"{KEY}_c_", errors, choices.communes)
+            data = _form(form_prefix(f"{KEY}_c"), errors, choices.communes)
             submitted = st.form_submit_button("Créer l'entreprise", type="primary")
         if submitted:
             run_action(
@@ -137,7 +139,7 @@ def render() -> None:
                 errors_key=f"{KEY}_create_errors",
                 flash_key=f"{KEY}_flash",
                 message=f"Entreprise « {data.name.strip()} » créée.",
-                clear_prefix=f"{KEY}_c_",
+                clear_prefix=f"{KEY}_c",
             )
     with edit:
         if chosen_id is None:

@@ -8,7 +8,7 @@ from clausier.services import clauses
 from models.enums import ClauseKind, LegalBasis, OperationStatus, Role
 from ui.db import session_scope
 from ui.exports import download_buttons
-from ui.widgets import error, field_error, flash, require_role, run_action, table
+from ui.widgets import error, field_error, flash, form_prefix, require_role, run_action, table
 
 KEY = "op"
 
@@ -69,6 +69,9 @@ def _operation_form(prefix: str, errors: dict, choices: clauses.Choices, current
 def _lot_editor(user, prefix: str, operation_id: int, choices: clauses.Choices, current=None) -> None:
     """Lot fields with the live hours calculator (no form: the hours follow each change)."""
     c = current
+    base = prefix
+    if current is None:
+        prefix = form_prefix(base)
     errors = st.session_state.get(f"{prefix}errors", {})
     col1, col2 = st.columns([1, 3])
     reference = col1.text_input("Référence", value=c.reference if c else "", key=f"{prefix}ref", placeholder="Lot 01")
@@ -181,7 +184,7 @@ def _lot_editor(user, prefix: str, operation_id: int, choices: clauses.Choices, 
                 errors_key=f"{prefix}errors",
                 flash_key=f"{KEY}_flash",
                 message=f"Lot « {reference.strip()} » créé.",
-                clear_prefix=prefix,
+                clear_prefix=base,
             )
     elif st.button("Enregistrer le lot", type="primary", key=f"{prefix}save"):
         run_action(
@@ -200,13 +203,16 @@ def render() -> None:
     search = c1.text_input("Rechercher une opération", key=f"{KEY}_search")
     statuses = [None, *OperationStatus]
     status = c2.selectbox(
-        "Statut", statuses, format_func=lambda s: "Tous" if s is None else s.label, key=f"{KEY}_status_filter"
+        "Filtrer par statut",
+        statuses,
+        format_func=lambda s: "Tous" if s is None else s.label,
+        key=f"{KEY}_status_filter",
     )
     with session_scope() as session:
         choices = clauses.choices(session)
         buyer_ids = [None, *choices.buyers]
         buyer_id = c3.selectbox(
-            "Donneur d'ordre",
+            "Filtrer par donneur d'ordre",
             buyer_ids,
             key=f"{KEY}_buyer_filter",
             format_func=lambda i: "Tous" if i is None else choices.buyers[i],
@@ -238,9 +244,11 @@ def render() -> None:
     st.subheader("Lots d'une opération")
     chosen_id = st.selectbox(
         "Opération",
-        [None, *by_id],
+        list(by_id),
         key=f"{KEY}_pick",
-        format_func=lambda i: "Choisir…" if i is None else choices.operations.get(i, by_id[i].name),
+        index=None,
+        placeholder="Choisir…",
+        format_func=lambda i: choices.operations.get(i, by_id[i].name),
     )
     lots = []
     if chosen_id is not None:
@@ -276,7 +284,7 @@ def render() -> None:
     with tabs[0]:
         errors = st.session_state.get(f"{KEY}_create_errors", {})
         with st.form(f"{KEY}_create"):
-            data = _operation_form(f"{KEY}_c_", errors, choices)
+            data = _operation_form(form_prefix(f"{KEY}_c"), errors, choices)
             submitted = st.form_submit_button("Créer l'opération", type="primary")
         if submitted:
             run_action(
@@ -284,7 +292,7 @@ def render() -> None:
                 errors_key=f"{KEY}_create_errors",
                 flash_key=f"{KEY}_flash",
                 message=f"Opération « {data.name.strip()} » créée.",
-                clear_prefix=f"{KEY}_c_",
+                clear_prefix=f"{KEY}_c",
             )
     if chosen_id is None:
         for tab in tabs[1:]:
@@ -305,7 +313,7 @@ def render() -> None:
                 message=f"Opération « {data.name.strip()} » enregistrée.",
             )
     with tabs[2]:
-        _lot_editor(user, f"lot_c{operation.id}_", operation.id, choices)
+        _lot_editor(user, f"lot_c{operation.id}", operation.id, choices)
     with tabs[3]:
         if not lots:
             st.info("Cette opération n'a pas encore de lot.")

@@ -19,6 +19,7 @@ from pages import (
     clauses_entreprises,
     clauses_operations,
     clauses_partenaires,
+    clauses_reperage,
     mon_compte,
     tableau_de_bord,
 )
@@ -46,6 +47,7 @@ PAGES: list[PageSpec] = [
     PageSpec("Clauses", "Entreprises", clauses_entreprises.render, "entreprises", Role.LECTURE, "🏢"),
     PageSpec("Clauses", "Engagements", clauses_engagements.render, "engagements", Role.LECTURE, "🤝"),
     PageSpec("Clauses", "Partenaires", clauses_partenaires.render, "partenaires", Role.LECTURE, "🧭"),
+    PageSpec("Clauses", "Repérage des marchés", clauses_reperage.render, "reperage", Role.LECTURE, "🔎"),
     PageSpec("Administration", "Utilisateurs", admin_utilisateurs.render, "utilisateurs", Role.ADMIN, "👥"),
     PageSpec("Administration", "Territoire", admin_territoire.render, "territoire", Role.ADMIN, "🗺️"),
     PageSpec("Administration", "Paramètres et référentiels", admin_parametres.render, "parametres", Role.ADMIN, "⚙️"),

@@ -92,17 +92,25 @@ def run_action(action, *, errors_key: str, flash_key: str, message: str, clear_p
     st.session_state.pop(errors_key, None)
     # An action may return a warning (a French sentence) to show after its success.
     st.session_state[flash_key] = [message] + ([("warning", result)] if isinstance(result, str) else [])
-    if clear_prefix:
+    if clear_prefix:  # new widget keys: the browser keeps a widget's value as long as its key lives
         for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(clear_prefix)]:
             del st.session_state[key]
+        st.session_state[f"gen:{clear_prefix}"] = st.session_state.get(f"gen:{clear_prefix}", 0) + 1
     cached.clear()
     st.rerun()
 
 
+def form_prefix(base: str) -> str:
+    """Keys of a create form's widgets: a new generation after each success empties the form (see run_action)."""
+    return f"{base}{st.session_state.get(f'gen:{base}', 0)}_"
+
+
 def flash(flash_key: str) -> None:
-    """The messages left by the last action: successes, and warnings as ("warning", text)."""
+    """The messages left by the last action: successes, and warnings as ("warning", text). Always one container,
+    with or without messages, so that the widgets below keep their place from one run to the next."""
+    box = st.container()
     for message in st.session_state.pop(flash_key, []):
         if isinstance(message, tuple):
-            st.warning(md_escape(message[1]))
+            box.warning(md_escape(message[1]))
         else:
-            success(message)
+            box.success(md_escape(message))

@@ -57,6 +57,8 @@ def start_server(database_url: str, log_path: Path) -> Server:
             "true",
             "--browser.gatherUsageStats",
             "false",
+            "--server.fileWatcherType",  # an edited file must not reload the app under a running test
+            "none",
         ],
         cwd=ROOT,
         env=env,

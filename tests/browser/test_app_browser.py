@@ -21,7 +21,7 @@ TIMEOUT = 30_000
 
 def field(page, label: str):
     """A text or password input by its exact label (help buttons share the label, so match the input itself)."""
-    return page.locator(f"input[aria-label='{label}']")
+    return page.locator(f'input[aria-label="{label}"]')
 
 
 def wait_idle(page, quiet_ms: int = 800) -> None:
@@ -63,7 +63,7 @@ def test_first_run_logout_login_and_every_page(browser, sqlite_url, output_dir):
         page.get_by_text("Connexion à Clausier").wait_for(timeout=TIMEOUT)
 
         do_login(page, "mdupont", PASSWORD)
-        page.get_by_role("heading", name="Tableau de bord").wait_for(timeout=TIMEOUT)
+        page.get_by_role("heading", name="Tableau de bord").first.wait_for(timeout=TIMEOUT)
         page.get_by_role("button", name="Se déconnecter").click()
         page.get_by_text("Connexion à Clausier").wait_for(timeout=TIMEOUT)
         wait_idle(page)
@@ -74,7 +74,7 @@ def test_first_run_logout_login_and_every_page(browser, sqlite_url, output_dir):
         do_login(page, "mdupont", "pas-le-bon-mot-de-passe")
         page.get_by_text("Identifiant ou mot de passe incorrect.").wait_for(timeout=TIMEOUT)
         do_login(page, "mdupont", PASSWORD)
-        page.get_by_role("heading", name="Tableau de bord").wait_for(timeout=TIMEOUT)
+        page.get_by_role("heading", name="Tableau de bord").first.wait_for(timeout=TIMEOUT)
         page.screenshot(path=str(output_dir / "tableau-de-bord.png"), full_page=True)
 
         for spec in PAGES:
@@ -116,7 +116,7 @@ def test_deep_link_first_thing_after_start_shows_login_then_the_page(browser, sq
         assert page.get_by_role("heading", name="Utilisateurs").count() == 0
         page.screenshot(path=str(output_dir / "lien-direct-deconnecte.png"))
         do_login(page, "admin", PASSWORD)
-        page.get_by_role("heading", name="Utilisateurs").wait_for(timeout=TIMEOUT)
+        page.get_by_role("heading", name="Utilisateurs").first.wait_for(timeout=TIMEOUT)
         assert re.search(r"/utilisateurs$", page.url)
         page.get_by_test_id("stDataFrame").first.wait_for(timeout=TIMEOUT)  # the users table, once logged in
         page.screenshot(path=str(output_dir / "utilisateurs-apres-connexion.png"))

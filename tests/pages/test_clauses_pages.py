@@ -26,17 +26,18 @@ def test_facilitator_sets_up_a_clause_through_the_screens(with_users):
     engine = db.get_engine(with_users)
     # 1. Buyer
     at = _page(Role.SAISIE, "donneurs-ordre")
-    at.text_input(key="buyer_c__name").input("Communauté urbaine de Dunkerque")
+    at.text_input(key="buyer_c0__name").input("Communauté urbaine de Dunkerque")
     _click(at, "Créer le donneur d'ordre")
     assert any("Communauté urbaine de Dunkerque" in s.value for s in at.success)
+    assert at.text_input(key="buyer_c1__name").value == ""  # the create form is empty again
     assert "Communauté urbaine de Dunkerque" in at.dataframe[0].value["Donneur d'ordre"].tolist()
     with Session(engine) as session:
         buyer = session.exec(select(Buyer)).one()
 
     # 2. Operation
     at = _page(Role.SAISIE, "operations")
-    at.selectbox(key="op_c_buyer").set_value(buyer.id)
-    at.text_input(key="op_c_name").input("Groupe scolaire Lamartine")
+    at.selectbox(key="op_c0_buyer").set_value(buyer.id)
+    at.text_input(key="op_c0_name").input("Groupe scolaire Lamartine")
     _click(at, "Créer l'opération")
     assert "Groupe scolaire Lamartine" in at.dataframe[0].value["Opération"].tolist()
     with Session(engine) as session:
@@ -44,7 +45,7 @@ def test_facilitator_sets_up_a_clause_through_the_screens(with_users):
 
     # 3. Lot with the hours computed live from the kind of work's defaults
     at.selectbox(key="op_pick").set_value(operation.id).run()
-    prefix = f"lot_c{operation.id}_"
+    prefix = f"lot_c{operation.id}0_"
     at.text_input(key=f"{prefix}ref").input("Lot 01")
     at.text_input(key=f"{prefix}label").input("Gros œuvre")
     at.selectbox(key=f"{prefix}trade").set_value("F1703")
@@ -60,8 +61,8 @@ def test_facilitator_sets_up_a_clause_through_the_screens(with_users):
     # 4. Company, with a SIRET typed with spaces
     siret = valid_siret()
     at = _page(Role.SAISIE, "entreprises")
-    at.text_input(key="company_c_siret").input(f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}")
-    at.text_input(key="company_c_name").input("Bâtiments de Flandre")
+    at.text_input(key="company_c0_siret").input(f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}")
+    at.text_input(key="company_c0_name").input("Bâtiments de Flandre")
     _click(at, "Créer l'entreprise")
     assert "Bâtiments de Flandre" in at.dataframe[0].value["Entreprise"].tolist()
     with Session(engine) as session:
@@ -82,12 +83,12 @@ def test_facilitator_sets_up_a_clause_through_the_screens(with_users):
 
 def test_refused_company_form_keeps_what_was_typed(with_users):
     at = _page(Role.SAISIE, "entreprises")
-    at.text_input(key="company_c_siret").input("732829320")
-    at.text_input(key="company_c_name").input("Bâtiments de Flandre")
+    at.text_input(key="company_c0_siret").input("732829320")
+    at.text_input(key="company_c0_name").input("Bâtiments de Flandre")
     _click(at, "Créer l'entreprise")
     assert any("est un SIREN (9 chiffres)" in e.value for e in at.error)
-    assert at.text_input(key="company_c_name").value == "Bâtiments de Flandre"
-    assert at.text_input(key="company_c_siret").value == "732829320"
+    assert at.text_input(key="company_c0_name").value == "Bâtiments de Flandre"
+    assert at.text_input(key="company_c0_siret").value == "732829320"
 
 
 def test_split_not_adding_up_is_refused_on_screen(with_users):

@@ -18,6 +18,7 @@ EVERYONE = {
     "entreprises",
     "engagements",
     "partenaires",
+    "reperage",
 }
 ALLOWED = {
     Role.ADMIN: EVERYONE | {"utilisateurs", "territoire", "parametres", "journal"},
