@@ -19,9 +19,11 @@ pytestmark = pytest.mark.browser
 def choose(page, label: str, option: str) -> None:
     """Pick an option of a Streamlit select box (or multiselect) by its label; checked, and tried again when a
     rerun redrew the box under the click."""
-    box = page.locator("[data-testid='stSelectbox'], [data-testid='stMultiSelect']").filter(
-        has=page.get_by_text(label, exact=True)
-    ).first
+    box = (
+        page.locator("[data-testid='stSelectbox'], [data-testid='stMultiSelect']")
+        .filter(has=page.get_by_text(label, exact=True))
+        .first
+    )
     for _ in range(5):
         wait_idle(page)
         box.locator("input").first.click()
@@ -29,9 +31,7 @@ def choose(page, label: str, option: str) -> None:
         if box.get_attribute("data-testid") == "stMultiSelect":
             page.keyboard.press("Escape")  # a multiselect stays open after a choice (Escape would clear a select box)
         wait_idle(page)
-        shown = box.evaluate(
-            "el => el.innerText + ' ' + [...el.querySelectorAll('input')].map(i => i.value).join(' ')"
-        )
+        shown = box.evaluate("el => el.innerText + ' ' + [...el.querySelectorAll('input')].map(i => i.value).join(' ')")
         if option in shown or box.get_by_text(option, exact=False).count():
             return
     page.screenshot(path=str(OUTPUT / "choix-impossible.png"), full_page=True)
@@ -66,8 +66,15 @@ def open_page(page, title: str) -> None:
 def test_clause_setup_in_the_browser(browser, sqlite_url, output_dir):
     engine = db.make_engine(sqlite_url)
     with Session(engine) as session:
-        session.add(User(login="sophie", name="Sophie Facilitatrice", email="s@plie.test", role=Role.SAISIE,
-                         password_hash=hash_password(PASSWORD)))
+        session.add(
+            User(
+                login="sophie",
+                name="Sophie Facilitatrice",
+                email="s@plie.test",
+                role=Role.SAISIE,
+                password_hash=hash_password(PASSWORD),
+            )
+        )
         session.commit()
     server = start_server(sqlite_url, output_dir / "streamlit.log")
     try:
