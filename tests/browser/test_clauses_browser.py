@@ -27,7 +27,11 @@ def choose(page, label: str, option: str) -> None:
     for _ in range(5):
         wait_idle(page)
         box.locator("input").first.click()
-        page.get_by_role("option", name=option).first.click()
+        try:
+            page.get_by_role("option", name=option).first.click(timeout=5_000)
+        except Exception:  # noqa: BLE001 - the list was redrawn or did not open: close it and try again
+            page.get_by_role("heading").first.click()
+            continue
         if box.get_attribute("data-testid") == "stMultiSelect":
             page.keyboard.press("Escape")  # a multiselect stays open after a choice (Escape would clear a select box)
         wait_idle(page)

@@ -78,8 +78,12 @@ def test_official_example_and_refusals_write_nothing(any_engine):
     assert (counts["Operation"], counts["Lot"], counts["Commitment"]) == (4, 4, 0)
     assert counts["Company"] == 2  # the two concessionnaires; the markets' holder is not a valid SIRET
     before = counts
-    too_big = decp.parse(decp_bytes([market_record("BIG", amount=30_000_000)]), "big.json")
-    with pytest.raises(DomainError, match="dépasse"):
+    with pytest.raises(DomainError, match="est déjà l'opération"):
         with db.session_scope(any_engine) as session:
-            decp.create_operation_from_market(session, SAISIE, too_big.markets[0], decp_file=too_big)
+            decp.create_operation_from_market(session, SAISIE, parsed.markets[0], decp_file=parsed)
     assert _counts(any_engine) == before
+    big = decp.parse(decp_bytes([market_record("BIG", amount=30_000_000)]), "big.json")
+    with db.session_scope(any_engine) as session:  # 30 M€: beyond a 32-bit integer of cents, a BIGINT holds it
+        operation = decp.create_operation_from_market(session, SAISIE, big.markets[0], decp_file=big)
+        lot = session.exec(select(Lot).where(Lot.operation_id == operation.id)).one()
+        assert lot.amount_cents == 3_000_000_000

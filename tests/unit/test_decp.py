@@ -532,12 +532,12 @@ def test_market_from_another_file_is_refused(session):
         decp.create_operation_from_market(session, SAISIE, foreign, decp_file=parsed)
 
 
-def test_amount_beyond_what_a_lot_stores_is_refused(session):
-    parsed, market = one_market(amount=25_000_000)
-    before = counts(session)
-    with pytest.raises(DomainError, match="dépasse ce qu'un lot peut enregistrer"):
-        decp.create_operation_from_market(session, SAISIE, market, decp_file=parsed)
-    assert counts(session) == before
+def test_a_market_above_21_million_euros_is_stored_whole(session):
+    """Lot amounts are BIGINT (migration 0002): a 25 M€ works market keeps its exact amount."""
+    parsed, market = one_market(amount=25_000_000.37)
+    operation = decp.create_operation_from_market(session, SAISIE, market, decp_file=parsed)
+    lot = session.exec(select(Lot).where(Lot.operation_id == operation.id)).one()
+    assert lot.amount_cents == 2_500_000_037
 
 
 def test_parsed_markets_are_immutable():
