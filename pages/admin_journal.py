@@ -7,6 +7,7 @@ from clausier.formatting import fmt_date
 from clausier.services import audit
 from models.enums import Role
 from ui.db import session_scope
+from ui.exports import download_buttons
 from ui.widgets import require_role, table
 
 
@@ -22,18 +23,18 @@ def render() -> None:
     if not events:
         st.info("Aucune action ne correspond à ces filtres.")
         return
-    table(
-        pd.DataFrame(
-            {
-                "Date": [fmt_date(e.at.astimezone() if e.at.tzinfo else e.at) for e in events],
-                "Utilisateur": [e.who for e in events],
-                "Action": [e.action for e in events],
-                "Table": [e.table_name for e in events],
-                "Enregistrement": [e.record_id for e in events],
-                "Détail": [e.summary for e in events],
-            }
-        )
+    frame = pd.DataFrame(
+        {
+            "Date": [fmt_date(e.at.astimezone() if e.at.tzinfo else e.at) for e in events],
+            "Utilisateur": [e.who for e in events],
+            "Action": [e.action for e in events],
+            "Table": [e.table_name for e in events],
+            "Enregistrement": [e.record_id for e in events],
+            "Détail": [e.summary for e in events],
+        }
     )
+    table(frame)
+    download_buttons(frame, "journal-des-actions", personal_data=True)
 
 
 if __name__ == "__main__":  # opened by its address before app.py ran: the login gate, never the screen

@@ -8,6 +8,7 @@ from clausier.formatting import fmt_date
 from clausier.services import users
 from models.enums import Role
 from ui.db import session_scope
+from ui.exports import download_buttons
 from ui.widgets import error, field_error, require_role, success, table
 
 ROLE_HELP = (
@@ -30,18 +31,18 @@ def render() -> None:
     with session_scope() as session:
         people = users.list_users(session)
 
-    table(
-        pd.DataFrame(
-            {
-                "Identifiant": [u.login for u in people],
-                "Nom": [u.name for u in people],
-                "E-mail": [u.email for u in people],
-                "Rôle": [u.role.label for u in people],
-                "Actif": [u.active for u in people],
-                "Dernière connexion": [fmt_date(u.last_login_at) for u in people],
-            }
-        )
+    frame = pd.DataFrame(
+        {
+            "Identifiant": [u.login for u in people],
+            "Nom": [u.name for u in people],
+            "E-mail": [u.email for u in people],
+            "Rôle": [u.role.label for u in people],
+            "Actif": [u.active for u in people],
+            "Dernière connexion": [fmt_date(u.last_login_at) for u in people],
+        }
     )
+    table(frame)
+    download_buttons(frame, "utilisateurs", personal_data=True)
 
     create, edit, reset = st.tabs(["Créer un utilisateur", "Modifier un utilisateur", "Réinitialiser un mot de passe"])
     with create:

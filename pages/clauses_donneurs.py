@@ -102,18 +102,18 @@ def render() -> None:
         with session_scope() as session:
             operations = clauses.list_operations(session, buyer_id=chosen_id, include_archived=True)
         if operations:
-            table(
-                pd.DataFrame(
-                    {
-                        "Opération": [o.operation.name for o in operations],
-                        "Statut": [o.operation.status.label for o in operations],
-                        "Lots": [o.lots for o in operations],
-                        "Heures prescrites": [o.hours.committed_h100 / 100 for o in operations],
-                        "Heures réalisées": [o.hours.achieved_h100 / 100 for o in operations],
-                        "Reste à réaliser": [o.hours.remaining_h100 / 100 for o in operations],
-                    }
-                )
+            operations_frame = pd.DataFrame(
+                {
+                    "Opération": [o.operation.name for o in operations],
+                    "Statut": [o.operation.status.label for o in operations],
+                    "Lots": [o.lots for o in operations],
+                    "Heures prescrites": [o.hours.committed_h100 / 100 for o in operations],
+                    "Heures réalisées": [o.hours.achieved_h100 / 100 for o in operations],
+                    "Reste à réaliser": [o.hours.remaining_h100 / 100 for o in operations],
+                }
             )
+            table(operations_frame)
+            download_buttons(operations_frame, "operations-du-donneur", key=f"{KEY}_dl_operations")
         else:
             st.info("Aucune opération pour ce donneur d'ordre.")
 

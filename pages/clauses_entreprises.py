@@ -109,21 +109,39 @@ def render() -> None:
     if chosen_id is not None:
         with session_scope() as session:
             commitments = clauses.list_commitments(session, company_id=chosen_id)
+            offers = clauses.list_company_offers(session, chosen_id)
+        st.markdown("**Engagements**")
         if commitments:
-            table(
-                pd.DataFrame(
-                    {
-                        "Donneur d'ordre": [c.buyer_name for c in commitments],
-                        "Opération": [c.operation_name for c in commitments],
-                        "Lot": [f"{c.lot_reference} {c.lot_label}" for c in commitments],
-                        "Heures prescrites": [c.hours.committed_h100 / 100 for c in commitments],
-                        "Heures réalisées": [c.hours.achieved_h100 / 100 for c in commitments],
-                        "Taux": [round((c.hours.rate or 0) * 100, 1) for c in commitments],
-                    }
-                )
+            commitments_frame = pd.DataFrame(
+                {
+                    "Donneur d'ordre": [c.buyer_name for c in commitments],
+                    "Opération": [c.operation_name for c in commitments],
+                    "Lot": [f"{c.lot_reference} {c.lot_label}" for c in commitments],
+                    "Heures prescrites": [c.hours.committed_h100 / 100 for c in commitments],
+                    "Heures réalisées": [c.hours.achieved_h100 / 100 for c in commitments],
+                    "Taux (%)": [round((c.hours.rate or 0) * 100, 1) for c in commitments],
+                }
             )
+            table(commitments_frame)
+            download_buttons(commitments_frame, f"engagements-{by_id[chosen_id].siret}", key=f"{KEY}_dl_commitments")
         else:
             st.info("Cette entreprise n'a pas d'engagement.")
+        st.markdown("**Offres d'emploi**")
+        if offers:
+            offers_frame = pd.DataFrame(
+                {
+                    "Offre": [o.offer.title for o in offers],
+                    "Métier": [o.trade_label for o in offers],
+                    "Lot": [o.lot_reference or "" for o in offers],
+                    "Postes": [o.offer.posts for o in offers],
+                    "Début": [o.offer.start_date for o in offers],
+                    "Statut": [o.offer.status.label for o in offers],
+                }
+            )
+            table(offers_frame, column_config={"Début": st.column_config.DateColumn(format="DD/MM/YYYY")})
+            download_buttons(offers_frame, f"offres-{by_id[chosen_id].siret}", key=f"{KEY}_dl_offers")
+        else:
+            st.info("Cette entreprise n'a pas encore d'offre d'emploi.")
 
     if not user.can(Role.SAISIE):
         return

@@ -19,7 +19,7 @@ from clausier.rules.siret import check_siret
 from clausier.rules.units import basis_points, cents, hundredths
 from clausier.services import audit
 from clausier.services.users import CurrentUser, require
-from models import Buyer, Commitment, Commune, Company, HoursEntry, Lot, Operation, Trade, WorkKind
+from models import Buyer, Commitment, Commune, Company, HoursEntry, JobOffer, Lot, Operation, Trade, WorkKind
 from models.enums import (
     BuyerKind,
     ClauseKind,
@@ -745,6 +745,25 @@ def list_commitments(
         CommitmentRow(c, company, siret_value, ref, label, op, buyer, HoursSummary(c.hours_committed_h100, int(a or 0)))
         for c, company, siret_value, ref, label, op, buyer, a in session.execute(query).all()
     ]
+
+
+@dataclass(frozen=True)
+class OfferRow:
+    offer: JobOffer
+    trade_label: str
+    lot_reference: str | None
+
+
+def list_company_offers(session: Session, company_id: int) -> list[OfferRow]:
+    """The job offers a company opened under its clauses (newest first)."""
+    rows = session.execute(
+        select(JobOffer, Trade.label, Lot.reference)
+        .join(Trade, Trade.code == JobOffer.trade_code)
+        .join(Lot, Lot.id == JobOffer.lot_id, isouter=True)
+        .where(JobOffer.company_id == company_id)
+        .order_by(JobOffer.start_date.desc())
+    ).all()
+    return [OfferRow(offer, label, ref) for offer, label, ref in rows]
 
 
 @dataclass

@@ -123,3 +123,22 @@ def test_lecture_user_sees_the_lists_but_no_form(with_users):
         assert at.dataframe, url_path
         assert not [b for b in at.button if b.label != "Se déconnecter"], url_path
         assert not at.text_input or all(t.key and t.key.endswith("_search") for t in at.text_input), url_path
+
+
+def test_company_page_lists_its_commitments_and_offers(with_users):
+    from datetime import date
+
+    from clausier.services import demo
+    from models import JobOffer
+
+    engine = db.get_engine(with_users)
+    demo.generate(engine, size="S", seed=1, today=date(2026, 3, 15))
+    with Session(engine) as session:
+        offer = session.exec(select(JobOffer)).first()
+        company_id, title = offer.company_id, offer.title
+        n_offers = len(session.exec(select(JobOffer).where(JobOffer.company_id == company_id)).all())
+    at = _page(Role.LECTURE, "entreprises")
+    at.selectbox(key="company_pick").set_value(company_id).run()
+    assert not at.exception
+    offers = next(df.value for df in at.dataframe if "Offre" in df.value.columns)
+    assert title in offers["Offre"].tolist() and len(offers) == n_offers
