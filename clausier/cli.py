@@ -117,6 +117,43 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_hours(args: argparse.Namespace) -> int:
+    """Same checks and report as the import page; writes only without --dry-run, all rows or none."""
+    from datetime import date
+
+    from clausier.services import import_hours, users
+
+    path = Path(args.file)
+    data = path.read_bytes()
+    try:
+        raw = import_hours.read_table(data, path.name, sheet=args.sheet)
+    except DomainError as error:
+        print(f"Fichier refusé : {error}", file=sys.stderr)
+        return 2
+    with db.session_scope(_engine()) as session:
+        preview = import_hours.preview(session, raw, date.today())
+        print(preview.summary())
+        for e in preview.errors:
+            print(f"ligne {e.line}, colonne « {e.column} », valeur « {e.value} » : {e.reason}")
+        if preview.errors:
+            print("Fichier refusé : rien n'a été enregistré.", file=sys.stderr)
+            return 1
+        if args.dry_run:
+            print("Essai à blanc : rien n'a été enregistré.")
+            return 0
+        user = users.current_user(session, args.user)
+        if user is None:
+            print(f"Utilisateur « {args.user} » inconnu ou inactif.", file=sys.stderr)
+            return 2
+        try:
+            batch = import_hours.apply(session, preview, user, path.name, import_hours.checksum(data))
+        except DomainError as error:
+            print(f"Fichier refusé : {error}", file=sys.stderr)
+            return 1
+        print(f"Import n° {batch.id} enregistré : {batch.rows_added} ajoutée(s), {batch.rows_changed} modifiée(s).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m clausier",
@@ -146,6 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=1, help="graine (même graine, mêmes données)")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("import-hours", help="importer un relevé d'heures (CSV ou .xlsx)")
+    p.add_argument("file", metavar="FICHIER")
+    p.add_argument("--sheet", help="feuille du classeur Excel (défaut : la première)")
+    p.add_argument("--dry-run", action="store_true", help="vérifier seulement, sans rien enregistrer")
+    p.add_argument("--user", default="admin", help="identifiant de l'utilisateur qui importe (rôle saisie)")
+    p.set_defaults(func=cmd_import_hours)
 
     p = sub.add_parser("backup", help="sauvegarder la base (SQLite, à chaud)")
     p.add_argument("--to", help="dossier ou fichier de destination (défaut : data/backups/)")

@@ -4,8 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from clausier.formatting import fmt_hours, fmt_number, fmt_percent
+from clausier.reports import charts
+from clausier.services import progress
 from models.enums import Role
 from ui import cached
+from ui.exports import download_buttons
+from ui.progress_filters import progress_filters, today
 from ui.widgets import require_role, table
 
 
@@ -30,6 +34,8 @@ def render() -> None:
     d3.metric("Participants en emploi", fmt_number(totals.participants_in_employment))
     d4.metric("Offres ouvertes", fmt_number(totals.open_offers), help=f"{fmt_number(totals.open_posts)} postes")
 
+    _progress_chart()
+
     st.subheader("Par donneur d'ordre")
     if not buyers:
         st.info("Aucun engagement enregistré pour l'instant.")
@@ -51,6 +57,67 @@ def render() -> None:
             "Taux": st.column_config.ProgressColumn(format="%.0f %%", min_value=0, max_value=100),
         },
     )
+
+
+def _progress_chart() -> None:
+    """The live chart of hours achieved against commitment (§3.4), by company, lot, operation or buyer."""
+    st.subheader("Heures réalisées face aux engagements")
+    as_of = today()
+    filters, described = progress_filters("dashboard")
+    levels = [progress.Level.COMPANY, progress.Level.LOT, progress.Level.OPERATION, progress.Level.BUYER]
+    level = st.radio("Par", levels, format_func=lambda lv: lv.label, horizontal=True, key="dashboard_level")
+    rows, limits = cached.progress_rows(filters, as_of)
+    if not rows:
+        st.info("Aucun engagement ne correspond à ces filtres.")
+        return
+    groups = progress.roll_ups(rows, level, as_of, limits)
+    title = f"Heures d'insertion réalisées / engagées par {level.label.lower()}"
+    chart = charts.progress_chart(
+        [(g.label, g.progress) for g in groups], title=title, as_of=as_of, filters=described, axis_title=level.label
+    )
+    if len(groups) > charts.MAX_BARS:
+        st.caption(f"Les {charts.MAX_BARS} {level.label.lower()}s qui demandent le plus d'attention sur {len(groups)}.")
+    st.altair_chart(chart)
+    stamp = as_of.isoformat()
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        "Image PNG pour diaporama",
+        data=lambda: charts.chart_png(chart),
+        mime="image/png",
+        file_name=f"avancement-{level.value}-{stamp}.png",
+        key="dashboard_png",
+    )
+    c2.download_button(
+        "Image SVG",
+        data=lambda: charts.chart_svg(chart),
+        mime="image/svg+xml",
+        file_name=f"avancement-{level.value}-{stamp}.svg",
+        key="dashboard_svg",
+    )
+
+    late = progress.late_commitments(rows)
+    st.subheader(f"Engagements en retard ({len(late)})")
+    if late:
+        frame = pd.DataFrame(
+            {
+                "Entreprise": [r.company for r in late],
+                "Lot": [f"{r.lot_reference} {r.lot_label}" for r in late],
+                "Opération": [r.operation for r in late],
+                "Donneur d'ordre": [r.buyer for r in late],
+                "Heures prescrites": [r.progress.committed_h100 / 100 for r in late],
+                "Heures réalisées": [r.progress.achieved_h100 / 100 for r in late],
+                "Attendues à date": [(r.progress.expected_h100 or 0) / 100 for r in late],
+                "Statut": [r.progress.status.label for r in late],
+            }
+        )
+        table(
+            frame,
+            column_config={
+                c: st.column_config.NumberColumn(format="localized")
+                for c in ("Heures prescrites", "Heures réalisées", "Attendues à date")
+            },
+        )
+        download_buttons(frame, "engagements-en-retard", key="dashboard_late")
 
 
 if __name__ == "__main__":  # opened by its address before app.py ran: the login gate, never the screen

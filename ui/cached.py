@@ -23,3 +23,31 @@ def home() -> tuple[dashboard.Totals, list[dashboard.BuyerRow]]:
 def clear() -> None:
     """After a write that changes what the cached readers return."""
     st.cache_data.clear()
+
+
+@st.cache_data(ttl=60, show_spinner="Calcul de l'avancement…")
+def _progress(database_url: str, filters, as_of):
+    from clausier.services import progress
+
+    with session_scope() as session:
+        limits = progress.thresholds(session)
+        return progress.commitment_progress(session, as_of=as_of, filters=filters, limits=limits), limits
+
+
+def progress_rows(filters, as_of):
+    """Progress of every commitment for these filters (needs attention first), and the thresholds used."""
+    return _progress(config.database_url(), filters, as_of)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def filter_choices(database_url: str) -> dict:
+    from clausier.services import clauses, progress
+
+    with session_scope() as session:
+        choices = clauses.choices(session)
+        return {
+            "buyers": choices.buyers,
+            "operations": choices.operations,
+            "companies": choices.companies,
+            "territories": progress.territories(session),
+        }

@@ -21,6 +21,7 @@ from pages import (
     clauses_partenaires,
     clauses_reperage,
     mon_compte,
+    suivi_avancement,
     tableau_de_bord,
 )
 
@@ -48,6 +49,7 @@ PAGES: list[PageSpec] = [
     PageSpec("Clauses", "Engagements", clauses_engagements.render, "engagements", Role.LECTURE, "🤝"),
     PageSpec("Clauses", "Partenaires", clauses_partenaires.render, "partenaires", Role.LECTURE, "🧭"),
     PageSpec("Clauses", "Repérage des marchés", clauses_reperage.render, "reperage", Role.LECTURE, "🔎"),
+    PageSpec("Suivi", "Avancement", suivi_avancement.render, "avancement", Role.LECTURE, "📈"),
     PageSpec("Administration", "Utilisateurs", admin_utilisateurs.render, "utilisateurs", Role.ADMIN, "👥"),
     PageSpec("Administration", "Territoire", admin_territoire.render, "territoire", Role.ADMIN, "🗺️"),
     PageSpec("Administration", "Paramètres et référentiels", admin_parametres.render, "parametres", Role.ADMIN, "⚙️"),

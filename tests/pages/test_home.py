@@ -28,9 +28,25 @@ def test_home_page_shows_the_totals_of_the_demo_territory(with_users):
     assert metrics["Participants"] == fmt_number(300)
     assert metrics["Offres ouvertes"] == fmt_number(totals.open_offers)
     assert totals.hours_achieved_h100 > 0 and totals.open_offers > 0
-    frame = at.dataframe[0].value
+    frame = next(df.value for df in at.dataframe if "Opérations" in df.value.columns)
     assert frame["Donneur d'ordre"].tolist() == [b.buyer for b in buyers]
     assert abs(frame["Heures réalisées"].sum() - totals.hours_achieved_h100 / 100) < 1e-6
+
+
+def test_home_page_draws_the_progress_chart_and_the_late_commitments(with_users):
+    from clausier.services import progress
+
+    engine = db.get_engine(with_users)
+    demo.generate(engine, size="S", seed=3, today=date(2026, 3, 15))
+    at = logged_in(Role.LECTURE).run()
+    assert not at.exception
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 1
+    assert {b.label for b in at.get("download_button")} >= {"Image PNG pour diaporama", "Image SVG"}
+    with Session(engine) as session:
+        rows = progress.commitment_progress(session, as_of=date.today(), limits=progress.thresholds(session))
+    late = progress.late_commitments(rows)
+    assert any(f"Engagements en retard ({len(late)})" == h.value for h in at.subheader)
 
 
 def test_first_run_can_load_the_s_demo(app_db):

@@ -19,6 +19,7 @@ EVERYONE = {
     "engagements",
     "partenaires",
     "reperage",
+    "avancement",
 }
 ALLOWED = {
     Role.ADMIN: EVERYONE | {"utilisateurs", "territoire", "parametres", "journal"},

@@ -1,0 +1,291 @@
+"""DESIGN §3.4 — progress of a commitment (*avancement*) and its roll-ups. Pure: dates and thresholds are parameters.
+
+Decisions the design leaves open, taken here:
+
+- **Elapsed share** counts whole days, both ends included: on the first day of execution 1/N of the hours are
+  expected, on the last day all of them; nothing before the start, everything after the end.
+- **« non commencé »**: before the execution start with no hours yet (hours already achieved before the start
+  make it « en avance »); also a commitment without execution dates and without hours.
+- **No execution dates** (lot not dated): no expected hours and no pace; the status is « terminé – atteint » when
+  the rate reaches 1, else « dans les temps » once hours exist (nothing to compare them with), else « non commencé ».
+- **Nothing committed** (0 h): nothing is owed, so « terminé – atteint »; the rate is ``None`` (shown « — »).
+- **Order of the rules**: rate ≥ 1 → « terminé – atteint »; period over → « terminé – non atteint »; before the
+  start → « non commencé » (or « en avance » with hours); then the pace thresholds.
+- **Projection**: the average of the last N months *that have hours* (not N calendar months), counted from the
+  last month with hours: ``reach_month`` is that month plus ⌈remaining ÷ average⌉ months; ``at_end_h100`` adds the
+  average for each month after it up to the month of the execution end.
+- **Roll-ups** sum committed, achieved and expected hours (and the projected hours at the end); their period runs
+  from the earliest start to the latest end of the children; rate, pace and status are computed again from the sums.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import Enum
+
+
+class ProgressStatus(str, Enum):
+    LATE = "late"
+    DONE_MISSED = "done_missed"
+    ON_TIME = "on_time"
+    NOT_STARTED = "not_started"
+    AHEAD = "ahead"
+    DONE_REACHED = "done_reached"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+    @property
+    def colour(self) -> str:
+        return STATUS_COLOURS[self]
+
+    @property
+    def attention(self) -> int:
+        """Sort key: what needs attention first (late, then missed, … , reached last)."""
+        return ATTENTION_ORDER.index(self)
+
+
+STATUS_LABELS: dict[ProgressStatus, str] = {
+    ProgressStatus.LATE: "en retard",
+    ProgressStatus.DONE_MISSED: "terminé – non atteint",
+    ProgressStatus.ON_TIME: "dans les temps",
+    ProgressStatus.NOT_STARTED: "non commencé",
+    ProgressStatus.AHEAD: "en avance",
+    ProgressStatus.DONE_REACHED: "terminé – atteint",
+}
+
+# Okabe-Ito palette (colour-blind safe); grey for « non commencé ».
+STATUS_COLOURS: dict[ProgressStatus, str] = {
+    ProgressStatus.LATE: "#D55E00",  # vermillion
+    ProgressStatus.DONE_MISSED: "#CC79A7",  # reddish purple
+    ProgressStatus.ON_TIME: "#E69F00",  # orange
+    ProgressStatus.NOT_STARTED: "#999999",  # grey
+    ProgressStatus.AHEAD: "#56B4E9",  # sky blue
+    ProgressStatus.DONE_REACHED: "#009E73",  # bluish green
+}
+
+# A late commitment can still be saved: first. A missed one needs a word with the company: next.
+ATTENTION_ORDER: list[ProgressStatus] = [
+    ProgressStatus.LATE,
+    ProgressStatus.DONE_MISSED,
+    ProgressStatus.ON_TIME,
+    ProgressStatus.NOT_STARTED,
+    ProgressStatus.AHEAD,
+    ProgressStatus.DONE_REACHED,
+]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Settings ``status_on_time_pace``, ``status_ahead_pace``, ``projection_months``."""
+
+    on_time: float = 0.8
+    ahead: float = 1.0
+    projection_months: int = 3
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    monthly_pace_h100: int  # average of the last months with hours
+    months_used: int
+    last_month: date  # last month with hours: the projection counts from there
+    reach_month: date | None  # None: already reached
+    at_end_h100: int | None  # hours projected at the month of the execution end (None: no end date)
+
+    def reached_by_end(self, end: date | None) -> bool | None:
+        if end is None:
+            return None
+        return self.reach_month is None or self.reach_month <= _month_start(end)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    committed_h100: int
+    achieved_h100: int
+    expected_h100: int | None  # None: no execution period
+    status: ProgressStatus
+    start: date | None = None
+    end: date | None = None
+    projection: Projection | None = None
+    projected_at_end_h100: int | None = None  # roll-ups: sum of the children's (their achieved when no projection)
+    count: int = 1  # commitments summed
+
+    @property
+    def remaining_h100(self) -> int:
+        return max(0, self.committed_h100 - self.achieved_h100)
+
+    @property
+    def rate(self) -> float | None:
+        return self.achieved_h100 / self.committed_h100 if self.committed_h100 > 0 else None
+
+    @property
+    def pace(self) -> float | None:
+        return self.achieved_h100 / self.expected_h100 if self.expected_h100 else None
+
+    @property
+    def gap_h100(self) -> int:
+        """Hours missing against what is expected to date (0 when ahead)."""
+        return max(0, (self.expected_h100 or 0) - self.achieved_h100)
+
+
+# --- the rules ------------------------------------------------------------------------------------------------------
+
+
+def elapsed_share(start: date, end: date, as_of: date) -> float:
+    """Share of the execution period elapsed at ``as_of``: 0 before the start, 1 from the end day, linear by day."""
+    if as_of < start:
+        return 0.0
+    if as_of >= end:
+        return 1.0
+    return ((as_of - start).days + 1) / ((end - start).days + 1)
+
+
+def expected_hours_h100(committed_h100: int, start: date | None, end: date | None, as_of: date) -> int | None:
+    """``expected(d)`` = committed × elapsed share (None without both execution dates)."""
+    if start is None or end is None:
+        return None
+    return round(committed_h100 * elapsed_share(start, end, as_of))
+
+
+def expected_in_period_h100(
+    committed_h100: int, start: date | None, end: date | None, period_start: date | None, as_of: date
+) -> int | None:
+    """Hours expected between ``period_start`` and ``as_of``: what hours counted from ``period_start`` compare with."""
+    upto = expected_hours_h100(committed_h100, start, end, as_of)
+    if upto is None or period_start is None:
+        return upto
+    before = expected_hours_h100(committed_h100, start, end, period_start - timedelta(days=1)) or 0
+    return max(0, upto - before)
+
+
+def status_of(
+    committed_h100: int,
+    achieved_h100: int,
+    expected_h100: int | None,
+    start: date | None,
+    end: date | None,
+    as_of: date,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> ProgressStatus:
+    """The status of §3.4 with the order of rules in the module's docstring."""
+    if committed_h100 <= 0 or achieved_h100 >= committed_h100:
+        return ProgressStatus.DONE_REACHED
+    if end is not None and as_of > end:
+        return ProgressStatus.DONE_MISSED
+    if start is not None and as_of < start:
+        return ProgressStatus.AHEAD if achieved_h100 > 0 else ProgressStatus.NOT_STARTED
+    if not expected_h100:
+        return ProgressStatus.ON_TIME if achieved_h100 > 0 else ProgressStatus.NOT_STARTED
+    pace = achieved_h100 / expected_h100
+    if pace >= thresholds.ahead:
+        return ProgressStatus.AHEAD
+    if pace >= thresholds.on_time:
+        return ProgressStatus.ON_TIME
+    return ProgressStatus.LATE
+
+
+def _month_start(d: date) -> date:
+    return d if d.day == 1 else d.replace(day=1)
+
+
+def add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(first: date, second: date) -> int:
+    """Whole months from the month of ``first`` to the month of ``second``."""
+    return (second.year - first.year) * 12 + second.month - first.month
+
+
+def project(
+    committed_h100: int,
+    achieved_h100: int,
+    recent_months: Sequence[tuple[date, int]],
+    end: date | None,
+    months: int = 3,
+) -> Projection | None:
+    """Projection at the average of the last ``months`` months with hours (``recent_months``: (month, hours)
+    pairs in any order, months without hours ignored). None when no month has hours."""
+    with_hours = sorted([(_month_start(m), h) for m, h in recent_months if h > 0], reverse=True)[:months]
+    if not with_hours:
+        return None
+    pace = sum(h for _, h in with_hours) / len(with_hours)
+    last = with_hours[0][0]
+    remaining = committed_h100 - achieved_h100
+    reach = None if remaining <= 0 else add_months(last, math.ceil(remaining / pace))
+    at_end = None
+    if end is not None:
+        at_end = achieved_h100 + round(pace * max(0, months_between(last, end)))
+    return Projection(round(pace), len(with_hours), last, reach, at_end)
+
+
+def progress(
+    committed_h100: int,
+    achieved_h100: int,
+    start: date | None,
+    end: date | None,
+    as_of: date,
+    monthly_hours: Sequence[tuple[date, int]] = (),
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    period_start: date | None = None,
+) -> Progress:
+    """The progress of one commitment at ``as_of``. ``monthly_hours``: (month, hours) pairs, at least the last
+    ``thresholds.projection_months`` months with hours. ``period_start``: the hours counted start at that month
+    (a period filter), so the expected hours start there too."""
+    expected = expected_in_period_h100(committed_h100, start, end, period_start, as_of)
+    projection = project(committed_h100, achieved_h100, monthly_hours, end, thresholds.projection_months)
+    return Progress(
+        committed_h100=committed_h100,
+        achieved_h100=achieved_h100,
+        expected_h100=expected,
+        status=status_of(committed_h100, achieved_h100, expected, start, end, as_of, thresholds),
+        start=start,
+        end=end,
+        projection=projection,
+        projected_at_end_h100=projection.at_end_h100 if projection and projection.at_end_h100 is not None else None,
+    )
+
+
+def roll_up(children: Iterable[Progress], as_of: date, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Progress:
+    """A lot, operation, buyer, company or territory: the sums of its commitments, status computed again."""
+    committed = achieved = expected = at_end = count = 0
+    any_expected = False
+    starts: list[date] = []
+    ends: list[date] = []
+    undated = False
+    for child in children:
+        committed += child.committed_h100
+        achieved += child.achieved_h100
+        count += child.count
+        if child.expected_h100 is not None:
+            any_expected = True
+            expected += child.expected_h100
+        at_end += child.projected_at_end_h100 if child.projected_at_end_h100 is not None else child.achieved_h100
+        if child.start is not None:
+            starts.append(child.start)
+        if child.end is not None:
+            ends.append(child.end)
+        else:
+            undated = True
+    start = min(starts) if starts else None
+    end = None if undated or not ends else max(ends)  # an undated child keeps the whole open
+    expected_total = expected if any_expected else None
+    return Progress(
+        committed_h100=committed,
+        achieved_h100=achieved,
+        expected_h100=expected_total,
+        status=status_of(committed, achieved, expected_total, start, end, as_of, thresholds),
+        start=start,
+        end=end,
+        projection=None,
+        projected_at_end_h100=at_end,
+        count=count,
+    )

@@ -1,0 +1,112 @@
+"""Suivi › Avancement: committed, achieved, remaining, rate, expected to date, pace, status and projection for
+every commitment, lot, operation, buyer, company and territory (DESIGN §3.4)."""
+
+import pandas as pd
+import streamlit as st
+
+from clausier.formatting import fmt_date, fmt_hours, fmt_percent
+from clausier.services import progress
+from models.enums import Role
+from ui import cached
+from ui.exports import download_buttons
+from ui.progress_filters import progress_filters, today
+from ui.widgets import require_role, table
+
+LEVELS = {"Engagements": None, **{level.label: level for level in progress.Level}}
+
+
+def _frame(items, as_of) -> pd.DataFrame:
+    """items: (label columns dict, Progress)."""
+    records = []
+    for labels, p in items:
+        projection = p.projection
+        records.append(
+            {
+                **labels,
+                "Heures prescrites": p.committed_h100 / 100,
+                "Heures réalisées": p.achieved_h100 / 100,
+                "Reste à réaliser": p.remaining_h100 / 100,
+                "Taux (%)": None if p.rate is None else round(p.rate * 100, 1),
+                "Attendues à date": None if p.expected_h100 is None else p.expected_h100 / 100,
+                "Rythme (%)": None if p.pace is None else round(p.pace * 100, 1),
+                "Statut": p.status.label,
+                "Fin d'exécution": p.end,
+                "Objectif atteint en": (
+                    ""
+                    if projection is None or projection.reach_month is None
+                    else projection.reach_month.strftime("%m/%Y")
+                ),
+                "Heures projetées à la fin": (
+                    None if projection is None or projection.at_end_h100 is None else projection.at_end_h100 / 100
+                ),
+            }
+        )
+    return pd.DataFrame.from_records(records)
+
+
+def render() -> None:
+    require_role(Role.LECTURE)
+    st.title("Avancement")
+    as_of = today()
+    filters, described = progress_filters("progress")
+    level_name = st.radio("Niveau", list(LEVELS), horizontal=True, key="progress_level")
+    rows, limits = cached.progress_rows(filters, as_of)
+    overall = progress.total(rows, as_of, limits)
+
+    c1, c2, c3, c4, c5 = st.columns(5)
+    c1.metric("Heures prescrites", fmt_hours(overall.committed_h100))
+    c2.metric("Heures réalisées", fmt_hours(overall.achieved_h100))
+    c3.metric("Taux de réalisation", fmt_percent(overall.rate))
+    c4.metric("Attendues à date", fmt_hours(overall.expected_h100))
+    c5.metric("Rythme", fmt_percent(overall.pace), help="Heures réalisées ÷ heures attendues à date")
+    st.caption(
+        f"Au {fmt_date(as_of)} · {len(rows)} engagement(s) · "
+        + (" · ".join(described) if described else "aucun filtre")
+        + f" · « dans les temps » à partir de {fmt_percent(limits.on_time)} du rythme attendu"
+    )
+
+    level = LEVELS[level_name]
+    if level is None:
+        items = [
+            (
+                {
+                    "Entreprise": r.company,
+                    "Lot": f"{r.lot_reference} {r.lot_label}",
+                    "Opération": r.operation,
+                    "Donneur d'ordre": r.buyer,
+                    "Territoire": r.territory,
+                },
+                r.progress,
+            )
+            for r in rows
+        ]
+    else:
+        items = [
+            ({level.label: g.label, "Engagements": g.progress.count}, g.progress)
+            for g in progress.roll_ups(rows, level, as_of, limits)
+        ]
+    frame = _frame(items, as_of)
+    if frame.empty:
+        st.info("Aucun engagement ne correspond à ces filtres.")
+        return
+    numbers = (
+        "Heures prescrites",
+        "Heures réalisées",
+        "Reste à réaliser",
+        "Attendues à date",
+        "Heures projetées à la fin",
+    )
+    table(
+        frame,
+        column_config={
+            **{c: st.column_config.NumberColumn(format="localized") for c in numbers},
+            "Fin d'exécution": st.column_config.DateColumn(format="DD/MM/YYYY"),
+        },
+    )
+    download_buttons(frame, f"avancement-{level_name.lower().replace(' ', '-')}", key="progress_dl")
+
+
+if __name__ == "__main__":  # opened by its address before app.py ran: the login gate, never the screen
+    from ui.shell import direct_run
+
+    direct_run()

@@ -1,0 +1,91 @@
+"""Hours import on SQLite and PostgreSQL: apply in one transaction, idempotent re-import, correction, undo."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import Session, select
+
+from clausier.errors import DomainError
+from clausier.rules.names import name_key
+from clausier.services import import_hours as ih
+from clausier.services.users import CurrentUser
+from models import AuditEvent, HoursEntry
+from models.enums import Role
+from models.hours import HoursChange
+from tests.builders import make_commitment, make_participant
+
+TODAY = date(2026, 4, 15)
+SAISIE = CurrentUser(login="claire", name="Claire", role=Role.SAISIE)
+ADMIN = CurrentUser(login="admin", name="Admin", role=Role.ADMIN)
+
+
+def _run(engine, content: str, name: str = "releve.csv"):
+    data = content.encode("cp1252")
+    with Session(engine, expire_on_commit=False) as session:
+        pv = ih.preview(session, ih.read_table(data, name), TODAY)
+        batch = ih.apply(session, pv, SAISIE, name, ih.checksum(data))
+        session.commit()
+    return batch
+
+
+def _hours(engine) -> dict:
+    with Session(engine) as session:
+        return {
+            (p, m): h
+            for p, m, h in session.exec(select(HoursEntry.participant_id, HoursEntry.month, HoursEntry.hours_h100))
+        }
+
+
+def test_apply_reimport_correction_and_undo(any_engine):
+    with Session(any_engine) as session:
+        commitment = make_commitment(session)
+        siret = commitment and session.exec(select(HoursEntry)).all() == [] and None
+        from models import Company
+
+        siret = session.get(Company, commitment.company_id).siret
+        people = [make_participant(session, last_name=f"Élève{i}", first_name="Zoé", name_key=name_key(f"Élève{i}", "Zoé"))
+                  for i in range(3)]  # fmt: skip
+        ids = [p.id for p in people]
+        session.commit()
+    lines = [f"{siret};Eleve{i};zoe;{m:02d}/2026;{10 + i},5" for i in range(3) for m in (1, 2)]
+    content = "siret;nom;prénom;mois;heures\r\n" + "\r\n".join(lines) + "\r\n"
+    first = _run(any_engine, content)
+    assert (first.rows_added, first.rows_changed) == (6, 0)
+    assert sum(_hours(any_engine).values()) == 2 * (1050 + 1150 + 1250)
+    again = _run(any_engine, content)
+    assert (again.rows_added, again.rows_changed, again.rows_unchanged) == (0, 0, 6)
+    fixed = _run(any_engine, content.replace("Eleve1;zoe;02/2026;11,5", "Eleve1;zoe;02/2026;99"), "corrige.csv")
+    assert (fixed.rows_added, fixed.rows_changed, fixed.rows_unchanged) == (0, 1, 5)
+    assert _hours(any_engine)[(ids[1], date(2026, 2, 1))] == 9900
+    with Session(any_engine) as session:
+        assert len(session.exec(select(HoursChange)).all()) == 7
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "import des heures")).all()
+        ih.undo(session, fixed.id, ADMIN)
+        session.commit()
+    assert _hours(any_engine)[(ids[1], date(2026, 2, 1))] == 1150
+    with Session(any_engine) as session:
+        ih.undo(session, first.id, ADMIN)
+        session.commit()
+    assert _hours(any_engine) == {}
+
+
+def test_a_stale_preview_writes_nothing(any_engine):
+    with Session(any_engine) as session:
+        commitment = make_commitment(session)
+        from models import Company
+
+        siret = session.get(Company, commitment.company_id).siret
+        make_participant(session, last_name="Durand", first_name="Léa", name_key="durand lea")
+        session.commit()
+    _run(any_engine, f"siret;nom;prenom;mois;heures\n{siret};Durand;Léa;01/2026;10\n")
+    content = f"siret;nom;prenom;mois;heures\n{siret};Durand;Léa;01/2026;12\n{siret};Durand;Léa;02/2026;12\n"
+    with Session(any_engine) as session:
+        pv = ih.preview(session, ih.read_table(content.encode(), "x.csv"), TODAY)
+    _run(any_engine, content.replace(";12\n", ";11\n", 1))  # someone imports a correction meanwhile
+    with Session(any_engine) as session:
+        with pytest.raises(DomainError, match="relancez l'aperçu"):
+            ih.apply(session, pv, SAISIE, "x.csv", "0" * 64)
+        session.rollback()
+    assert sorted(_hours(any_engine).values()) == [1100, 1200]
