@@ -22,6 +22,7 @@ from pages import (
     clauses_reperage,
     mon_compte,
     suivi_avancement,
+    suivi_import_heures,
     tableau_de_bord,
 )
 
@@ -50,6 +51,7 @@ PAGES: list[PageSpec] = [
     PageSpec("Clauses", "Partenaires", clauses_partenaires.render, "partenaires", Role.LECTURE, "🧭"),
     PageSpec("Clauses", "Repérage des marchés", clauses_reperage.render, "reperage", Role.LECTURE, "🔎"),
     PageSpec("Suivi", "Avancement", suivi_avancement.render, "avancement", Role.LECTURE, "📈"),
+    PageSpec("Suivi", "Import des heures", suivi_import_heures.render, "import-heures", Role.SAISIE, "📥"),
     PageSpec("Administration", "Utilisateurs", admin_utilisateurs.render, "utilisateurs", Role.ADMIN, "👥"),
     PageSpec("Administration", "Territoire", admin_territoire.render, "territoire", Role.ADMIN, "🗺️"),
     PageSpec("Administration", "Paramètres et référentiels", admin_parametres.render, "parametres", Role.ADMIN, "⚙️"),

@@ -919,3 +919,66 @@ __all__ = [
     "read_table",
     "undo",
 ]
+
+
+# --- for the screens ----------------------------------------------------------------------------------------------
+
+
+def sheet_names(data: bytes) -> list[str]:
+    """The sheets of an .xlsx file (to choose which one holds the statement)."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    except Exception:  # noqa: BLE001 - read_table gives the French message
+        return []
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def describe(session: Session, rows: list[ImportRow], limit: int = 2_000) -> list[dict[str, Any]]:
+    """Rows of a preview with names instead of ids (set-based reads), for display: at most ``limit`` rows."""
+    rows = rows[:limit]
+    commitment_ids = {r.commitment_id for r in rows}
+    participant_ids = {r.participant_id for r in rows}
+    labels: dict[int, tuple[str, str]] = {}
+    if commitment_ids:
+        for cid, company, reference in session.execute(
+            select(Commitment.id, Company.name, Lot.reference)
+            .join(Company, Company.id == Commitment.company_id)
+            .join(Lot, Lot.id == Commitment.lot_id)
+            .where(Commitment.id.in_(commitment_ids))
+        ).all():
+            labels[cid] = (company, reference)
+    people: dict[int, str] = {}
+    if participant_ids:
+        for pid, last, first in session.execute(
+            select(Participant.id, Participant.last_name, Participant.first_name).where(
+                Participant.id.in_(participant_ids)
+            )
+        ).all():
+            people[pid] = f"{last} {first}"
+    return [
+        {
+            "Ligne": r.line,
+            "Entreprise": labels.get(r.commitment_id, ("?", "?"))[0],
+            "Lot": labels.get(r.commitment_id, ("?", "?"))[1],
+            "Participant": people.get(r.participant_id, "?"),
+            "Mois": r.month.strftime("%m/%Y"),
+            "Heures": r.hours_h100 / 100,
+            "Heures avant": None if r.old_hours_h100 is None else r.old_hours_h100 / 100,
+            "Modalité": Modality(r.modality).label,
+        }
+        for r in rows
+    ]
+
+
+def list_batches(session: Session, limit: int = 50) -> list[ImportBatch]:
+    """The latest hours imports, newest first."""
+    return list(
+        session.execute(
+            select(ImportBatch).where(ImportBatch.kind == ImportKind.HOURS).order_by(ImportBatch.id.desc()).limit(limit)
+        ).scalars()
+    )
