@@ -23,6 +23,7 @@ from pages import (
     mon_compte,
     suivi_avancement,
     suivi_import_heures,
+    suivi_saisie_heures,
     tableau_de_bord,
 )
 
@@ -52,6 +53,7 @@ PAGES: list[PageSpec] = [
     PageSpec("Clauses", "Repérage des marchés", clauses_reperage.render, "reperage", Role.LECTURE, "🔎"),
     PageSpec("Suivi", "Avancement", suivi_avancement.render, "avancement", Role.LECTURE, "📈"),
     PageSpec("Suivi", "Import des heures", suivi_import_heures.render, "import-heures", Role.SAISIE, "📥"),
+    PageSpec("Suivi", "Saisie des heures", suivi_saisie_heures.render, "saisie-heures", Role.SAISIE, "✍️"),
     PageSpec("Administration", "Utilisateurs", admin_utilisateurs.render, "utilisateurs", Role.ADMIN, "👥"),
     PageSpec("Administration", "Territoire", admin_territoire.render, "territoire", Role.ADMIN, "🗺️"),
     PageSpec("Administration", "Paramètres et référentiels", admin_parametres.render, "parametres", Role.ADMIN, "⚙️"),

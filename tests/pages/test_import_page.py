@@ -19,8 +19,13 @@ def _world(url: str) -> str:
         company = make_company(session)
         lot = make_lot(session, reference="LOT-A", execution_start=date(2025, 1, 1), execution_end=date(2026, 12, 31))
         make_commitment(session, lot=lot, company=company)
-        make_participant(session, last_name="Dupont", first_name="Hélène", name_key=name_key("Dupont", "Hélène"),
-                         birth_date=date(1990, 5, 17))
+        make_participant(
+            session,
+            last_name="Dupont",
+            first_name="Hélène",
+            name_key=name_key("Dupont", "Hélène"),
+            birth_date=date(1990, 5, 17),
+        )
         session.commit()
         siret = company.siret
     return (

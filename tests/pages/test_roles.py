@@ -22,8 +22,8 @@ EVERYONE = {
     "avancement",
 }
 ALLOWED = {
-    Role.ADMIN: EVERYONE | {"import-heures", "utilisateurs", "territoire", "parametres", "journal"},
-    Role.SAISIE: EVERYONE | {"import-heures"},
+    Role.ADMIN: EVERYONE | {"import-heures", "saisie-heures", "utilisateurs", "territoire", "parametres", "journal"},
+    Role.SAISIE: EVERYONE | {"import-heures", "saisie-heures"},
     Role.LECTURE: EVERYONE,
 }
 # Buttons a lecture user may see: none writes business data.

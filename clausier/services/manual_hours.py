@@ -1,0 +1,133 @@
+"""Manual entry and correction of hours for one commitment and some months (issue 4): the lines typed on
+screen go through exactly the checks of the file import (DESIGN §5.1) and are written the same way — one
+recorded batch, history of every value, undo by an admin."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from clausier.errors import DomainError
+from clausier.services import import_hours
+from clausier.services.users import CurrentUser, require
+from models import Commitment, Company, EmploymentContract, HoursEntry, ImportBatch, Lot, Operation, Participant
+from models.enums import Modality, Role
+
+SOURCE = "Saisie manuelle"
+
+
+@dataclass
+class ManualRow:
+    """One line of the on-screen table, as typed."""
+
+    participant_id: int | None
+    month: Any  # « 03/2026 », « mars 2026 », a date…
+    hours: Any  # « 151,67 », 151.67…
+    modality: Modality | None = None
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    participant_id: int
+    participant: str
+    month: date
+    hours_h100: int
+    modality: Modality
+    source: str  # the file (or manual entry) that brought the current value
+    by: str
+
+
+def commitments_of(session: Session, company_id: int) -> dict[int, str]:
+    """The company's commitments, labelled by lot (the lot reference and label, and its operation)."""
+    rows = session.execute(
+        select(Commitment.id, Lot.reference, Lot.label, Operation.name)
+        .join(Lot, Lot.id == Commitment.lot_id)
+        .join(Operation, Operation.id == Lot.operation_id)
+        .where(Commitment.company_id == company_id)
+        .order_by(Operation.name, Lot.reference)
+    ).all()
+    return {cid: f"{op} — {ref} {label}" for cid, ref, label, op in rows}
+
+
+def entries(session: Session, commitment_id: int) -> list[EntryRow]:
+    """The hours of a commitment, month by month, with the file or the person that brought each value."""
+    rows = session.execute(
+        select(HoursEntry, Participant.last_name, Participant.first_name, ImportBatch.file_name)
+        .join(Participant, Participant.id == HoursEntry.participant_id)
+        .join(ImportBatch, ImportBatch.id == HoursEntry.import_batch_id, isouter=True)
+        .where(HoursEntry.commitment_id == commitment_id)
+        .order_by(HoursEntry.month.desc(), Participant.last_name)
+    ).all()
+    return [
+        EntryRow(e.participant_id, f"{last} {first}", e.month, e.hours_h100, e.modality, file or "—", e.entered_by)
+        for e, last, first, file in rows
+    ]
+
+
+def participants_for(session: Session, commitment_id: int) -> dict[int, str]:
+    """The people who can have hours on this commitment: under a contract with the company (employer or user
+    company) or already with hours on it."""
+    commitment = session.get(Commitment, commitment_id)
+    if commitment is None:
+        raise DomainError("Engagement introuvable.")
+    with_contract = select(EmploymentContract.participant_id).where(
+        or_(
+            EmploymentContract.commitment_id == commitment_id,
+            EmploymentContract.employer_company_id == commitment.company_id,
+            EmploymentContract.user_company_id == commitment.company_id,
+        )
+    )
+    with_hours = select(HoursEntry.participant_id).where(HoursEntry.commitment_id == commitment_id)
+    rows = session.execute(
+        select(Participant.id, Participant.last_name, Participant.first_name, Participant.birth_date)
+        .where(Participant.id.in_(with_contract.union(with_hours)))
+        .order_by(Participant.last_name, Participant.first_name)
+    ).all()
+    return {
+        pid: f"{last} {first}" + (f" ({born.strftime('%d/%m/%Y')})" if born else "") for pid, last, first, born in rows
+    }
+
+
+def check(session: Session, commitment_id: int, rows: list[ManualRow], today: date) -> import_hours.Preview:
+    """The import's preview of these lines (line 2 = first line of the table, as in a file with its header)."""
+    commitment = session.get(Commitment, commitment_id)
+    if commitment is None:
+        raise DomainError("Engagement introuvable.")
+    company = session.get(Company, commitment.company_id)
+    lot = session.get(Lot, commitment.lot_id)
+    header = ["siret", "marche", "id_participant", "mois", "heures", "modalite"]
+    table_rows = [
+        (
+            line,
+            [
+                company.siret,
+                lot.reference,
+                "" if row.participant_id is None else str(row.participant_id),
+                row.month if row.month is not None else "",
+                row.hours if row.hours is not None else "",
+                Modality(row.modality).label if row.modality else "",
+            ],
+        )
+        for line, row in enumerate(rows, start=2)
+    ]
+    raw = import_hours.RawTable(
+        file_name=SOURCE, header=header, columns={name: i for i, name in enumerate(header)}, rows=table_rows
+    )
+    return import_hours.preview(session, raw, today)
+
+
+def save(session: Session, user: CurrentUser, commitment_id: int, rows: list[ManualRow], today: date):
+    """Check then write the lines (all or nothing). Returns (preview, batch); batch is None when nothing changes
+    or when the preview has errors (nothing is written then)."""
+    require(user, Role.SAISIE)
+    preview = check(session, commitment_id, rows, today)
+    if preview.errors or not (preview.to_add or preview.changed):
+        return preview, None
+    digest = hashlib.sha256(repr([(r.participant_id, str(r.month), str(r.hours)) for r in rows]).encode()).hexdigest()
+    batch = import_hours.apply(session, preview, user, f"{SOURCE} ({user.login})", digest)
+    return preview, batch
