@@ -77,7 +77,9 @@ def _progress_chart() -> None:
     )
     if len(groups) > charts.MAX_BARS:
         st.caption(f"Les {charts.MAX_BARS} {level.label.lower()}s qui demandent le plus d'attention sur {len(groups)}.")
-    st.altair_chart(chart)
+    # Streamlit sizes the element from the chart's own height (the bars only): room for titles, axis and legend.
+    shown = min(len(groups), charts.MAX_BARS)
+    st.altair_chart(chart, theme=None, width="content", height=shown * charts.BAR_HEIGHT + 170)
     stamp = as_of.isoformat()
     c1, c2 = st.columns(2)
     c1.download_button(

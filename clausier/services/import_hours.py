@@ -734,44 +734,10 @@ def apply(session: Session, preview: Preview, user: CurrentUser, file_name: str,
     )
     session.add(batch)
     session.flush()
-    if session.get_bind().dialect.name == "sqlite":  # random inserts into big indexes: a larger page cache
-        session.connection().exec_driver_sql("PRAGMA cache_size=-262144")
-    entries, changes = HoursEntry.__table__, HoursChange.__table__
-    if preview.to_add:
-        _insert_entries(
-            insert(entries),
-            [
-                {"commitment_id": r.commitment_id, "participant_id": r.participant_id, "month": r.month,
-                 "hours_h100": r.hours_h100, "modality": r.modality, "employer_company_id": r.employer_company_id,
-                 "import_batch_id": batch.id, "entered_by": user.login, "updated_at": now, "version": 1}
-                for r in preview.to_add
-            ],
-            session,
-        )  # fmt: skip
-    if preview.changed:
-        stmt = (
-            update(entries)
-            .where(entries.c.id == _bind("b_id"), entries.c.hours_h100 == _bind("b_old"))
-            .values(hours_h100=_bind("b_new"), modality=_bind("b_mod"), employer_company_id=_bind("b_emp"),
-                    import_batch_id=batch.id, entered_by=user.login, updated_at=now, version=entries.c.version + 1)
-        )  # fmt: skip
-        result = session.connection().execute(
-            stmt,
-            [{"b_id": r.entry_id, "b_old": r.old_hours_h100, "b_new": r.hours_h100, "b_mod": r.modality,
-              "b_emp": r.employer_company_id} for r in preview.changed],
-        )  # fmt: skip
-        if result.rowcount not in (-1, len(preview.changed)):
-            raise DomainError(
-                "Des heures ont été modifiées depuis l'aperçu : relancez l'aperçu, rien n'a été enregistré."
-            )
-    history = [
-        {"commitment_id": r.commitment_id, "participant_id": r.participant_id, "month": r.month,
-         "old_hours_h100": r.old_hours_h100, "new_hours_h100": r.hours_h100, "import_batch_id": batch.id,
-         "by": user.login, "at": now}
-        for rows in (preview.to_add, preview.changed) for r in rows
-    ]  # fmt: skip
-    if history:
-        session.execute(insert(changes), history)
+    if session.get_bind().dialect.name == "sqlite":
+        _write_sqlite(session, preview, batch.id, user.login, now)
+    else:
+        _write_core(session, preview, batch.id, user.login, now)
     audit.record(
         session,
         user.login,
@@ -782,6 +748,110 @@ def apply(session: Session, preview: Preview, user: CurrentUser, file_name: str,
         f"{batch.rows_unchanged} inchangée(s)",
     )
     return batch
+
+
+def _write_core(session: Session, preview: Preview, batch_id: int, login: str, now: datetime) -> None:
+    """The writes as Core ``executemany`` statements (PostgreSQL and any other database)."""
+    entries, changes = HoursEntry.__table__, HoursChange.__table__
+    if preview.to_add:
+        _insert_entries(
+            insert(entries),
+            [
+                {"commitment_id": r.commitment_id, "participant_id": r.participant_id, "month": r.month,
+                 "hours_h100": r.hours_h100, "modality": r.modality, "employer_company_id": r.employer_company_id,
+                 "import_batch_id": batch_id, "entered_by": login, "updated_at": now, "version": 1}
+                for r in preview.to_add
+            ],
+            session,
+        )  # fmt: skip
+    if preview.changed:
+        stmt = (
+            update(entries)
+            .where(entries.c.id == _bind("b_id"), entries.c.hours_h100 == _bind("b_old"))
+            .values(hours_h100=_bind("b_new"), modality=_bind("b_mod"), employer_company_id=_bind("b_emp"),
+                    import_batch_id=batch_id, entered_by=login, updated_at=now, version=entries.c.version + 1)
+        )  # fmt: skip
+        result = session.connection().execute(
+            stmt,
+            [{"b_id": r.entry_id, "b_old": r.old_hours_h100, "b_new": r.hours_h100, "b_mod": r.modality,
+              "b_emp": r.employer_company_id} for r in preview.changed],
+        )  # fmt: skip
+        _check_updated(result.rowcount, len(preview.changed))
+    history = [
+        {"commitment_id": r.commitment_id, "participant_id": r.participant_id, "month": r.month,
+         "old_hours_h100": r.old_hours_h100, "new_hours_h100": r.hours_h100, "import_batch_id": batch_id,
+         "by": login, "at": now}
+        for rows in (preview.to_add, preview.changed) for r in rows
+    ]  # fmt: skip
+    if history:
+        session.execute(insert(changes), history)
+
+
+def _check_updated(rowcount: int, expected: int) -> None:
+    if rowcount not in (-1, expected):
+        raise DomainError("Des heures ont été modifiées depuis l'aperçu : relancez l'aperçu, rien n'a été enregistré.")
+
+
+def _write_sqlite(session: Session, preview: Preview, batch_id: int, login: str, now: datetime) -> None:
+    """The same writes on SQLite, straight to the driver's ``executemany`` with values already in stored form.
+
+    Each value is converted once by the column's own SQLAlchemy bind processor (dates as ``YYYY-MM-DD``, the
+    modality's value, the UTC timestamp as SQLAlchemy writes it), so the rows read back exactly as before."""
+    conn = session.connection()
+    conn.exec_driver_sql("PRAGMA cache_size=-262144")  # random inserts into big indexes: a larger page cache
+    entries, changes = HoursEntry.__table__, HoursChange.__table__
+    month_of = _processor(entries.c.month, conn.dialect)
+    modality_of = _processor(entries.c.modality, conn.dialect)
+    stamp = _processor(entries.c.updated_at, conn.dialect)(now)
+    at = _processor(changes.c.at, conn.dialect)(now)
+    months: dict[date, Any] = {}
+    modalities: dict[Any, Any] = {}
+
+    def month(value: date) -> Any:
+        stored = months.get(value)
+        if stored is None:
+            stored = months[value] = month_of(value)
+        return stored
+
+    def modality(value: Any) -> Any:
+        stored = modalities.get(value)
+        if stored is None:
+            stored = modalities[value] = modality_of(value)
+        return stored
+
+    if preview.to_add:
+        try:
+            conn.exec_driver_sql(
+                "INSERT INTO hoursentry (commitment_id, participant_id, month, hours_h100, modality, "
+                "employer_company_id, import_batch_id, entered_by, updated_at, version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                [(r.commitment_id, r.participant_id, month(r.month), r.hours_h100, modality(r.modality),
+                  r.employer_company_id, batch_id, login, stamp)
+                 for r in sorted(preview.to_add, key=lambda r: (r.commitment_id, r.participant_id, r.month))],
+            )  # fmt: skip
+        except IntegrityError:
+            raise DomainError(STALE) from None
+    if preview.changed:
+        result = conn.exec_driver_sql(
+            "UPDATE hoursentry SET hours_h100 = ?, modality = ?, employer_company_id = ?, import_batch_id = ?, "
+            "entered_by = ?, updated_at = ?, version = version + 1 WHERE id = ? AND hours_h100 = ?",
+            [(r.hours_h100, modality(r.modality), r.employer_company_id, batch_id, login, stamp, r.entry_id,
+              r.old_hours_h100) for r in preview.changed],
+        )  # fmt: skip
+        _check_updated(result.rowcount, len(preview.changed))
+    if preview.to_add or preview.changed:
+        conn.exec_driver_sql(
+            'INSERT INTO hourschange (commitment_id, participant_id, month, old_hours_h100, new_hours_h100, '
+            'import_batch_id, "by", at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+            [(r.commitment_id, r.participant_id, month(r.month), r.old_hours_h100, r.hours_h100, batch_id, login, at)
+             for rows in (preview.to_add, preview.changed) for r in rows],
+        )  # fmt: skip
+
+
+def _processor(column: Any, dialect: Any) -> Callable[[Any], Any]:
+    """The column type's conversion of a Python value to what the driver receives (identity when none)."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return process if process is not None else (lambda value: value)
 
 
 def _insert_entries(statement: Any, rows: list[dict[str, Any]], session: Session) -> None:
