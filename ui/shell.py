@@ -50,7 +50,7 @@ def main() -> None:
         st.warning("Votre mot de passe a été réinitialisé : choisissez-en un nouveau avant de continuer.")
         st.navigation(navigation.only_account_page()).run()
     else:
-        st.navigation(navigation.pages_for(user.role)).run()
+        st.navigation(navigation.pages_for(user.role), expanded=True).run()
 
 
 def direct_run() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import gc
 import hashlib
 import io
 import re
@@ -118,7 +119,11 @@ def _separator(text: str) -> str:
 
 
 def _is_blank(cells: Iterable[Any]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+    for c in cells:  # a plain loop: it stops at the first filled cell, i.e. usually the first one
+        if c is None or (isinstance(c, str) and not c.strip()):
+            continue
+        return False
+    return True
 
 
 def _read_csv(data: bytes) -> tuple[list[list[Any]], str, str]:
@@ -386,8 +391,16 @@ def _load_refs(session: Session) -> _Refs:
         Lot.execution_end,
         Commitment.usual_modality,
     ).join(Lot, Lot.id == Commitment.lot_id)
+    normed: dict[str, str] = {}  # a few lot references shared by many commitments
+    modalities = {m.value: m for m in Modality} | {m: m for m in Modality}
     for cid, company_id, reference, start, end, modality in session.execute(query):
-        by_company.setdefault(company_id, []).append((cid, _norm_header(reference), start, end, Modality(modality)))
+        wanted = normed.get(reference)
+        if wanted is None:
+            wanted = normed[reference] = _norm_header(reference)
+        usual = modalities.get(modality)
+        by_company.setdefault(company_id, []).append(
+            (cid, wanted, start, end, usual if usual is not None else Modality(modality))
+        )
     by_key: dict[str, list] = {}
     by_external: dict[str, int] = {}
     ids: set[int] = set()
@@ -401,6 +414,12 @@ def _load_refs(session: Session) -> _Refs:
             by_external[external.strip().lower()] = pid
         display.setdefault(key, f"{last} {first}")
     return _Refs(company_by_siret, by_company, by_key, by_external, ids, display)
+
+
+def _name_key(last: str, first: str) -> str:
+    """``name_key``, without the accent folding when the names are plain ASCII (most of them)."""
+    text = f"{last} {first}"
+    return " ".join(text.lower().split()) if text.isascii() else name_key(last, first)
 
 
 def _month_in(month: date, start: date | None, end: date | None) -> bool:
@@ -459,6 +478,16 @@ def _suggest(session: Session, refs: _Refs, key: str, company_id: int | None, ca
 
 def preview(session: Session, raw: RawTable, today: date, progress: Callable[[float], None] | None = None) -> Preview:
     """Check every line of the file and classify the valid ones (to add, unchanged, changed); nothing is written."""
+    collecting = gc.isenabled()
+    gc.disable()  # 100,000 rows of small objects: the cyclic collector would rescan them again and again
+    try:
+        return _preview(session, raw, today, progress)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _preview(session: Session, raw: RawTable, today: date, progress: Callable[[float], None] | None) -> Preview:
     result = Preview(file_name=raw.file_name)
     refs = _load_refs(session)
     max_h100 = int(round(float(settings.get(session, "max_hours_per_month")) * 100))
@@ -497,6 +526,10 @@ def preview(session: Session, raw: RawTable, today: date, progress: Callable[[fl
     person_cache: dict[tuple, Any] = {}
     suggest_cache: dict = {}
     ref_cache: dict[str, str] = {}
+    hours_cache: dict[str, Any] = {}  # raw text → hundredths or _Bad
+    matches_cache: dict[tuple[int, str], list] = {}  # (company, lot reference) → its commitments
+    births: dict[Any, Any] = {}
+    keys: dict[tuple[str, str], str] = {}
     suggest_budget = [MAX_SUGGESTED_ALL]
     seen: dict[tuple[int, int, date], int] = {}
     valid: list[ImportRow] = []
@@ -530,7 +563,18 @@ def preview(session: Session, raw: RawTable, today: date, progress: Callable[[fl
         raw_hours = cell(cells, i_heures)
         hours = None
         try:
-            hours = parse_hours(raw_hours)
+            if raw_hours.__class__ is str:
+                hours = hours_cache.get(raw_hours)
+                if hours is None:
+                    try:
+                        hours = hours_cache[raw_hours] = parse_hours(raw_hours)
+                    except _Bad as bad:
+                        hours_cache[raw_hours] = bad
+                        raise
+                elif hours.__class__ is _Bad:
+                    raise hours
+            else:
+                hours = parse_hours(raw_hours)
             hours_sum += hours
             if hours <= 0:
                 errors.append(
@@ -563,7 +607,8 @@ def preview(session: Session, raw: RawTable, today: date, progress: Callable[[fl
             month = parsed
 
         # Company and commitment
-        raw_siret = _siret_text(cell(cells, i_siret))
+        raw_siret = cell(cells, i_siret)
+        raw_siret = raw_siret.strip() if raw_siret.__class__ is str else _siret_text(raw_siret)
         company = siret_cache.get(raw_siret)
         if company is None:
             try:
@@ -582,7 +627,8 @@ def preview(session: Session, raw: RawTable, today: date, progress: Callable[[fl
         else:
             company_id = company
             candidates = refs.commitments_by_company.get(company_id, [])
-            reference = _text(cell(cells, i_marche))
+            reference = cell(cells, i_marche)
+            reference = reference.strip() if reference.__class__ is str else _text(reference)
             if not candidates:
                 errors.append(
                     LineError(line, label("siret"), raw_siret, "l'entreprise n'a aucun engagement d'heures d'insertion")
@@ -591,7 +637,9 @@ def preview(session: Session, raw: RawTable, today: date, progress: Callable[[fl
                 wanted = ref_cache.get(reference)
                 if wanted is None:
                     wanted = ref_cache[reference] = _norm_header(reference)
-                matches = [c for c in candidates if c[1] == wanted]
+                matches = matches_cache.get((company_id, wanted))
+                if matches is None:
+                    matches = matches_cache[(company_id, wanted)] = [c for c in candidates if c[1] == wanted]
                 if len(matches) > 1 and month is not None:
                     matches = [c for c in matches if _month_in(month, c[2], c[3])] or matches
                 if not matches:
@@ -614,13 +662,15 @@ def preview(session: Session, raw: RawTable, today: date, progress: Callable[[fl
 
         # Person
         participant = None
-        ext = _text(cell(cells, i_id))
-        last_name, first_name = _text(cell(cells, i_nom)), _text(cell(cells, i_prenom))
+        ext, last_name, first_name = cell(cells, i_id), cell(cells, i_nom), cell(cells, i_prenom)
+        ext = ext.strip() if ext.__class__ is str else _text(ext)
+        last_name = last_name.strip() if last_name.__class__ is str else _text(last_name)
+        first_name = first_name.strip() if first_name.__class__ is str else _text(first_name)
         raw_birth = cell(cells, i_birth)
         person_id = (ext, last_name, first_name, raw_birth if isinstance(raw_birth, str | date) else repr(raw_birth))
         found = person_cache.get(person_id)
         if found is None:
-            found = _find_person(refs, ext, last_name, first_name, raw_birth, label)
+            found = _find_person(refs, ext, last_name, first_name, raw_birth, label, births, keys)
             person_cache[person_id] = found
         if isinstance(found, LineError):
             reason = found.reason
@@ -681,13 +731,30 @@ def preview(session: Session, raw: RawTable, today: date, progress: Callable[[fl
     return result
 
 
-def _find_person(refs: _Refs, ext: str, last: str, first: str, raw_birth: Any, label: Callable) -> int | LineError:
+def _find_person(
+    refs: _Refs,
+    ext: str,
+    last: str,
+    first: str,
+    raw_birth: Any,
+    label: Callable,
+    births: dict[Any, Any] | None = None,
+    keys: dict[tuple[str, str], str] | None = None,
+) -> int | LineError:
+    """The participant of a line, or why not; ``births`` and ``keys`` cache parsed birth dates and name keys."""
     birth = None
     if raw_birth is not None and _text(raw_birth):
-        try:
-            birth = parse_birth_date(raw_birth)
-        except _Bad as bad:
-            return LineError(0, label("date_naissance"), _text(raw_birth), str(bad))
+        cacheable = births is not None and raw_birth.__class__ is str
+        birth = births.get(raw_birth) if cacheable else None  # type: ignore[union-attr]
+        if birth is None:
+            try:
+                birth = parse_birth_date(raw_birth)
+            except _Bad as bad:
+                birth = bad
+            if cacheable:
+                births[raw_birth] = birth  # type: ignore[index]
+        if isinstance(birth, _Bad):
+            return LineError(0, label("date_naissance"), _text(raw_birth), str(birth))
     if ext:
         pid = refs.people_by_external.get(ext.lower())
         if pid is None and ext.isdigit() and int(ext) in refs.people_ids:
@@ -698,7 +765,11 @@ def _find_person(refs: _Refs, ext: str, last: str, first: str, raw_birth: Any, l
             return LineError(0, label("id_participant"), ext, "identifiant de participant inconnu")
     if not last and not first:
         return LineError(0, label("nom"), "", "nom et prénom absents")
-    key = name_key(last, first)
+    key = keys.get((last, first)) if keys is not None else None
+    if key is None:
+        key = _name_key(last, first)
+        if keys is not None:
+            keys[(last, first)] = key
     people = refs.people_by_key.get(key, [])
     if birth is not None:
         people = [p for p in people if p[1] == birth]
@@ -826,8 +897,7 @@ def _write_sqlite(session: Session, preview: Preview, batch_id: int, login: str,
                 "employer_company_id, import_batch_id, entered_by, updated_at, version) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
                 [(r.commitment_id, r.participant_id, month(r.month), r.hours_h100, modality(r.modality),
-                  r.employer_company_id, batch_id, login, stamp)
-                 for r in sorted(preview.to_add, key=lambda r: (r.commitment_id, r.participant_id, r.month))],
+                  r.employer_company_id, batch_id, login, stamp) for r in preview.to_add],
             )  # fmt: skip
         except IntegrityError:
             raise DomainError(STALE) from None
