@@ -44,7 +44,7 @@ def test_partners_directory_downloads_as_csv_and_excel(browser, sqlite_url, outp
         page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
         page.goto(server.url + "/partenaires", timeout=TIMEOUT)
         do_login(page, "louis", PASSWORD)
-        page.get_by_role("heading", name="Partenaires").wait_for(timeout=TIMEOUT)
+        page.get_by_role("heading", name="Partenaires").first.wait_for(timeout=TIMEOUT)
         wait_idle(page)
 
         with page.expect_download(timeout=TIMEOUT) as csv_download:
