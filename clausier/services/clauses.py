@@ -136,17 +136,30 @@ def create_buyer(session: Session, user: CurrentUser, data: BuyerInput) -> Buyer
     return buyer
 
 
+def _update(
+    session: Session, user: CurrentUser, model: type, record_id: int, version: int, what: str, values: dict
+) -> None:
+    """Save an edited record unless someone saved it meanwhile (version), and audit it."""
+    update_versioned(session, model, record_id, version, what, **values)
+    audit.record(session, user.login, "modification", model.__tablename__, record_id, values.get("name", ""))
+
+
+def _archive(
+    session: Session, user: CurrentUser, model: type, record_id: int, version: int, what: str, archived: bool
+) -> None:
+    require(user, Role.SAISIE)
+    update_versioned(session, model, record_id, version, what, archived=archived)
+    audit.record(session, user.login, "archivage" if archived else "désarchivage", model.__tablename__, record_id)
+
+
 def update_buyer(session: Session, user: CurrentUser, buyer_id: int, version: int, data: BuyerInput) -> None:
     require(user, Role.SAISIE)
     values = _buyer_values(session, data, buyer_id)
-    update_versioned(session, Buyer, buyer_id, version, f"le donneur d'ordre « {values['name']} »", **values)
-    audit.record(session, user.login, "modification", "buyer", buyer_id, values["name"])
+    _update(session, user, Buyer, buyer_id, version, f"le donneur d'ordre « {values['name']} »", values)
 
 
 def archive_buyer(session: Session, user: CurrentUser, buyer_id: int, version: int, archived: bool = True) -> None:
-    require(user, Role.SAISIE)
-    update_versioned(session, Buyer, buyer_id, version, "ce donneur d'ordre", archived=archived)
-    audit.record(session, user.login, "archivage" if archived else "désarchivage", "buyer", buyer_id)
+    _archive(session, user, Buyer, buyer_id, version, "ce donneur d'ordre", archived)
 
 
 def list_buyers(
@@ -245,8 +258,7 @@ def update_operation(
 ) -> None:
     require(user, Role.SAISIE)
     values = _operation_values(session, data)
-    update_versioned(session, Operation, operation_id, version, f"l'opération « {values['name']} »", **values)
-    audit.record(session, user.login, "modification", "operation", operation_id, values["name"])
+    _update(session, user, Operation, operation_id, version, f"l'opération « {values['name']} »", values)
 
 
 def list_operations(
@@ -567,14 +579,11 @@ def create_company(session: Session, user: CurrentUser, data: CompanyInput) -> C
 def update_company(session: Session, user: CurrentUser, company_id: int, version: int, data: CompanyInput) -> None:
     require(user, Role.SAISIE)
     values = _company_values(session, data, company_id)
-    update_versioned(session, Company, company_id, version, f"l'entreprise « {values['name']} »", **values)
-    audit.record(session, user.login, "modification", "company", company_id, values["name"])
+    _update(session, user, Company, company_id, version, f"l'entreprise « {values['name']} »", values)
 
 
 def archive_company(session: Session, user: CurrentUser, company_id: int, version: int, archived: bool = True) -> None:
-    require(user, Role.SAISIE)
-    update_versioned(session, Company, company_id, version, "cette entreprise", archived=archived)
-    audit.record(session, user.login, "archivage" if archived else "désarchivage", "company", company_id)
+    _archive(session, user, Company, company_id, version, "cette entreprise", archived)
 
 
 def list_companies(
