@@ -83,7 +83,7 @@ def render() -> None:
     else:
         items = [
             ({level.label: g.label, "Engagements": g.progress.count}, g.progress)
-            for g in progress.roll_ups(rows, level, as_of, limits)
+            for g in cached.progress_rollups(filters, as_of, level)[0]
         ]
     frame = _frame(items, as_of)
     if frame.empty:

@@ -59,6 +59,9 @@ def render() -> None:
     )
 
 
+LATE_SHOWN = 200  # a screen, not an archive: the download holds the whole list
+
+
 def _progress_chart() -> None:
     """The live chart of hours achieved against commitment (§3.4), by company, lot, operation or buyer."""
     st.subheader("Heures réalisées face aux engagements")
@@ -66,11 +69,11 @@ def _progress_chart() -> None:
     filters, described = progress_filters("dashboard")
     levels = [progress.Level.COMPANY, progress.Level.LOT, progress.Level.OPERATION, progress.Level.BUYER]
     level = st.radio("Par", levels, format_func=lambda lv: lv.label, horizontal=True, key="dashboard_level")
-    rows, limits = cached.progress_rows(filters, as_of)
+    rows, _limits = cached.progress_rows(filters, as_of)
     if not rows:
         st.info("Aucun engagement ne correspond à ces filtres.")
         return
-    groups = progress.roll_ups(rows, level, as_of, limits)
+    groups, _overall, late = cached.progress_rollups(filters, as_of, level)
     title = f"Heures d'insertion réalisées / engagées par {level.label.lower()}"
     chart = charts.progress_chart(
         [(g.label, g.progress) for g in groups], title=title, as_of=as_of, filters=described, axis_title=level.label
@@ -97,7 +100,6 @@ def _progress_chart() -> None:
         key="dashboard_svg",
     )
 
-    late = progress.late_commitments(rows)
     st.subheader(f"Engagements en retard ({len(late)})")
     if late:
         frame = pd.DataFrame(
@@ -112,8 +114,12 @@ def _progress_chart() -> None:
                 "Statut": [r.progress.status.label for r in late],
             }
         )
+        if len(late) > LATE_SHOWN:
+            st.caption(
+                f"Les {LATE_SHOWN} qui demandent le plus d'attention ; le téléchargement donne la liste complète."
+            )
         table(
-            frame,
+            frame.head(LATE_SHOWN),
             column_config={
                 c: st.column_config.NumberColumn(format="localized")
                 for c in ("Heures prescrites", "Heures réalisées", "Attendues à date")

@@ -23,9 +23,13 @@ def home() -> tuple[dashboard.Totals, list[dashboard.BuyerRow]]:
 def clear() -> None:
     """After a write that changes what the cached readers return."""
     st.cache_data.clear()
+    _progress.clear()
+    _rollups.clear()
 
 
-@st.cache_data(ttl=60, show_spinner="Calcul de l'avancement…")
+# cache_resource, not cache_data: 25,000 frozen rows are shared as they are instead of being copied (unpickled)
+# at every rerun, which alone took about a second at size L.
+@st.cache_resource(ttl=60, show_spinner="Calcul de l'avancement…")
 def _progress(database_url: str, filters, as_of):
     from clausier.services import progress
 
@@ -37,6 +41,23 @@ def _progress(database_url: str, filters, as_of):
 def progress_rows(filters, as_of):
     """Progress of every commitment for these filters (needs attention first), and the thresholds used."""
     return _progress(config.database_url(), filters, as_of)
+
+
+@st.cache_resource(ttl=60, show_spinner=False)
+def _rollups(database_url: str, filters, as_of, level):
+    from clausier.services import progress
+
+    rows, limits = _progress(database_url, filters, as_of)
+    return (
+        progress.roll_ups(rows, level, as_of, limits),
+        progress.total(rows, as_of, limits),
+        progress.late_commitments(rows),
+    )
+
+
+def progress_rollups(filters, as_of, level):
+    """(roll-up rows of ``level``, overall progress, late commitments), shared between reruns."""
+    return _rollups(config.database_url(), filters, as_of, level)
 
 
 @st.cache_data(ttl=300, show_spinner=False)
