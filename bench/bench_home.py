@@ -81,8 +81,7 @@ def main() -> int:
     for name, values in timings.items():
         print(f"requête {name:9s}: 1er {_ms(values[0])}, médiane {_ms(statistics.median(values[1:] or values))}")
 
-    # 2. The page's script under AppTest, logged in: cold (empty st.cache_data) then warm.
-    import streamlit as st
+    # 2. The page's script under AppTest, logged in: cold (data caches cleared) then warm.
     from streamlit.testing.v1 import AppTest
 
     os.environ["DATABASE_URL"] = url
