@@ -8,14 +8,13 @@ from clausier.errors import ValidationError
 from clausier.services import reference
 from models.enums import Role
 from ui.db import session_scope
-from ui.widgets import cell, error, require_role, success, table
+from ui.widgets import cell, flash, require_role, save_table, table
 
 
 def render() -> None:
     admin = require_role(Role.ADMIN)
     st.title("Paramètres et référentiels")
-    for message in st.session_state.pop("params_flash", []):
-        success(message)
+    flash("params_flash")
     tab_settings, tab_kinds, tab_lists = st.tabs(
         ["Paramètres des règles", "Natures de travaux", "Critères d'éligibilité et contrats"]
     )
@@ -122,17 +121,11 @@ def _work_kinds(admin, kinds) -> None:
             )
             for r in edited.to_dict("records")
         ]
-        try:
-            with session_scope() as session:
-                changed = reference.save_work_kinds(session, admin, rows)
-        except ValidationError as exc:
-            st.error("Rien n'a été enregistré :")
-            for message in exc.errors.values():
-                error(message)
-        else:
-            st.session_state["params_flash"] = [f"{changed} nature(s) de travaux modifiée(s)."]
-            st.session_state.pop("work_kinds_editor", None)
-            st.rerun()
+        save_table(
+            lambda session: f"{reference.save_work_kinds(session, admin, rows)} nature(s) de travaux modifiée(s).",
+            editor_key="work_kinds_editor",
+            flash_key="params_flash",
+        )
 
 
 if __name__ == "__main__":  # opened by its address before app.py ran: the login gate, never the screen

@@ -3,11 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from clausier.errors import ValidationError
 from clausier.services import territory
 from models.enums import Role
 from ui.db import session_scope
-from ui.widgets import cell, error, require_role, success
+from ui.widgets import cell, flash, require_role, save_table
 
 
 def render() -> None:
@@ -17,8 +16,7 @@ def render() -> None:
         "Les communes du territoire (CUD, CCHF…) et les quartiers prioritaires. Ajoutez une ligne en bas du tableau, "
         "supprimez-en une en la sélectionnant ; rien n'est enregistré avant « Enregistrer »."
     )
-    for message in st.session_state.pop("territory_flash", []):
-        success(message)
+    flash("territory_flash")
     with session_scope() as session:
         communes = territory.list_communes(session)
         qpvs = territory.list_qpv(session)
@@ -59,19 +57,13 @@ def render() -> None:
             )
             for r in edited.to_dict("records")
         ]
-        try:
-            with session_scope() as session:
-                added, changed, removed = territory.save_communes(session, admin, rows)
-        except ValidationError as exc:
-            st.error("Rien n'a été enregistré :")
-            for message in exc.errors.values():
-                error(message)
-        else:
-            st.session_state["territory_flash"] = [
-                f"Communes enregistrées : {added} ajoutée(s), {changed} modifiée(s), {removed} supprimée(s)."
-            ]
-            st.session_state.pop("communes_editor", None)
-            st.rerun()
+        save_table(
+            lambda session: "Communes enregistrées : {} ajoutée(s), {} modifiée(s), {} supprimée(s).".format(
+                *territory.save_communes(session, admin, rows)
+            ),
+            editor_key="communes_editor",
+            flash_key="territory_flash",
+        )
 
     st.subheader("Quartiers prioritaires (QPV)")
     names = [c.name for c in communes]
@@ -108,19 +100,13 @@ def render() -> None:
             )
             for r in qedited.to_dict("records")
         ]
-        try:
-            with session_scope() as session:
-                added, changed, removed = territory.save_qpv(session, admin, rows)
-        except ValidationError as exc:
-            st.error("Rien n'a été enregistré :")
-            for message in exc.errors.values():
-                error(message)
-        else:
-            st.session_state["territory_flash"] = [
-                f"Quartiers enregistrés : {added} ajouté(s), {changed} modifié(s), {removed} supprimé(s)."
-            ]
-            st.session_state.pop("qpv_editor", None)
-            st.rerun()
+        save_table(
+            lambda session: "Quartiers enregistrés : {} ajouté(s), {} modifié(s), {} supprimé(s).".format(
+                *territory.save_qpv(session, admin, rows)
+            ),
+            editor_key="qpv_editor",
+            flash_key="territory_flash",
+        )
 
 
 if __name__ == "__main__":  # opened by its address before app.py ran: the login gate, never the screen

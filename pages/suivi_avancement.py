@@ -12,6 +12,7 @@ from ui.exports import download_buttons
 from ui.progress_filters import progress_filters, today
 from ui.widgets import require_role, table
 
+ROWS_SHOWN = 2_000  # a page, not an archive: filters narrow it, the download holds every row
 LEVELS = {"Engagements": None, **{level.label: level for level in progress.Level}}
 
 
@@ -96,8 +97,13 @@ def render() -> None:
         "Attendues à date",
         "Heures projetées à la fin",
     )
+    if len(frame) > ROWS_SHOWN:
+        st.caption(
+            f"Les {ROWS_SHOWN} premières lignes (celles qui demandent le plus d'attention) sur {len(frame)} ; "
+            "le téléchargement donne tout."
+        )
     table(
-        frame,
+        frame.head(ROWS_SHOWN),
         column_config={
             **{c: st.column_config.NumberColumn(format="localized") for c in numbers},
             "Fin d'exécution": st.column_config.DateColumn(format="DD/MM/YYYY"),

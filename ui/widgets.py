@@ -41,15 +41,6 @@ def success(text: str) -> None:
     st.success(md_escape(text))
 
 
-def show_domain_error(error: Exception) -> None:
-    if isinstance(error, ValidationError):
-        st.error("Le formulaire n'a pas été enregistré : corrigez les champs signalés.", icon="⚠️")
-    elif isinstance(error, DomainError):
-        st.error(str(error), icon="⚠️")
-    else:
-        st.error(str(error), icon="⚠️")
-
-
 def table(frame: pd.DataFrame, **kwargs) -> None:
     st.dataframe(frame, hide_index=True, **kwargs)
 
@@ -114,3 +105,26 @@ def flash(flash_key: str) -> None:
             box.warning(md_escape(message[1]))
         else:
             box.success(md_escape(message))
+
+
+def save_table(action, *, editor_key: str, flash_key: str) -> None:
+    """Save an edited table in one transaction: ``action(session)`` returns the success message. Refused: every
+    French reason listed, nothing written, the edits kept. Done: the message for the next run, edits reset."""
+    from ui import cached
+    from ui.db import session_scope
+
+    try:
+        with session_scope() as session:
+            message = action(session)
+    except ValidationError as exc:
+        error("Rien n'a été enregistré :")
+        for reason in exc.errors.values():
+            error(reason)
+        return
+    except DomainError as exc:
+        error(str(exc))
+        return
+    st.session_state[flash_key] = [message]
+    st.session_state.pop(editor_key, None)
+    cached.clear()
+    st.rerun()

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from models import Buyer, Commitment, Company, HoursEntry, JobOffer, Lot, Operation, Participant
+from models import Buyer, Commitment, HoursEntry, JobOffer, Lot, Operation, Participant
 from models.enums import OfferStatus, ParticipantStatus
 
 
@@ -100,7 +100,3 @@ def hours_by_month(session: Session, since: date) -> list[tuple[date, int]]:
         .order_by(HoursEntry.month)
     ).all()
     return [(m, int(h)) for m, h in rows]
-
-
-def company_count(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(Company)).scalar_one()
