@@ -173,7 +173,16 @@ def test_admin_changes_a_setting_and_a_kind_of_work(with_users):
     assert changed == [first_shown.code]
 
 
-def test_audit_page_lists_the_actions(with_users):
-    at = logged_in(Role.ADMIN).run()
-    at = open_url_path(at, "journal").run()
+def test_audit_page_lists_the_actions_and_filters_them(with_users):
+    from clausier.services import audit
+
+    with Session(db.get_engine(with_users)) as session:
+        audit.record(session, "sophie", "création", "buyer", 7, "Communauté urbaine de Dunkerque")
+        audit.record(session, "louis", "export", "buyer", "", "donneurs-ordre.csv")
+        session.commit()
+    at = open_url_path(logged_in(Role.ADMIN).run(), "journal").run()
     assert at.title[0].value == "Journal des actions"
+    assert set(at.dataframe[0].value["Utilisateur"]) == {"sophie", "louis"}
+    at.text_input[0].input("Sophie").run()  # the filter ignores case
+    frame = at.dataframe[0].value
+    assert frame["Utilisateur"].tolist() == ["sophie"] and frame["Détail"].tolist() == ["Communauté urbaine de Dunkerque"]
