@@ -185,4 +185,6 @@ def test_audit_page_lists_the_actions_and_filters_them(with_users):
     assert set(at.dataframe[0].value["Utilisateur"]) == {"sophie", "louis"}
     at.text_input[0].input("Sophie").run()  # the filter ignores case
     frame = at.dataframe[0].value
-    assert frame["Utilisateur"].tolist() == ["sophie"] and frame["Détail"].tolist() == ["Communauté urbaine de Dunkerque"]
+    assert frame["Utilisateur"].tolist() == ["sophie"] and frame["Détail"].tolist() == [
+        "Communauté urbaine de Dunkerque"
+    ]
