@@ -78,6 +78,25 @@ def start_server(database_url: str, log_path: Path) -> Server:
     raise RuntimeError(f"streamlit n'a pas démarré : {log_path.read_text()}")
 
 
+def download(page, button_name: str, wait_idle, attempts: int = 3):
+    """Click a download button and return the Playwright download.
+
+    A click that lands while Streamlit swaps the deferred file of the previous run is lost now and then (seen in
+    CI once in a few hundred runs): a user would click again, so does the test, at most ``attempts`` times."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        try:
+            with page.expect_download(timeout=15_000) as info:
+                page.get_by_role("button", name=button_name).click()
+            return info.value
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            wait_idle(page)
+    raise AssertionError("unreachable")
+
+
 def stop_server(server: Server) -> None:
     server.process.terminate()
     try:

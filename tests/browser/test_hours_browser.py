@@ -12,6 +12,7 @@ from clausier.rules.names import name_key
 from clausier.services.users import hash_password
 from models import HoursEntry, User
 from models.enums import Role
+from tests.browser.conftest import download as download_png
 from tests.browser.conftest import start_server, stop_server
 from tests.browser.test_app_browser import PASSWORD, TIMEOUT, do_login, wait_idle
 from tests.builders import make_commitment, make_company, make_lot, make_participant
@@ -71,9 +72,7 @@ def test_upload_hours_then_download_the_chart_png(browser, sqlite_url, output_di
         chart.scroll_into_view_if_needed()
         chart.locator("canvas, svg").first.wait_for(timeout=TIMEOUT)  # the chart is drawn in the page too
         page.screenshot(path=str(output_dir / "tableau-de-bord.png"), full_page=True)
-        with page.expect_download(timeout=TIMEOUT) as download_info:
-            page.get_by_role("button", name="Image PNG pour diaporama").click()
-        download = download_info.value
+        download = download_png(page, "Image PNG pour diaporama", wait_idle)
         assert download.suggested_filename.startswith("avancement-company-") and download.suggested_filename.endswith(
             ".png"
         )
