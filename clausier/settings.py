@@ -139,6 +139,11 @@ def set_value(session: Session, key: str, value: Any, by: str) -> Any:
     row.changed_by = by
     row.changed_at = utcnow()
     session.add(row)
+    if key == "projection_months":  # the hours summaries keep the projection's window: compute them again
+        from clausier.services import hours_totals
+
+        session.flush()
+        hours_totals.rebuild_summary(session)
     return value
 
 

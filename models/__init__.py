@@ -3,7 +3,14 @@
 from models.base import utcnow  # noqa: F401  (sets the naming convention first)
 from models.clauses import Buyer, Commitment, Company, Lot, Operation
 from models.employment import Candidacy, CandidacyEvent, EmploymentContract, FollowUp, JobOffer
-from models.hours import HoursChange, HoursEntry, ImportBatch, SubcontractingEntry
+from models.hours import (
+    CommitmentHours,
+    CommitmentMonthHours,
+    HoursChange,
+    HoursEntry,
+    ImportBatch,
+    SubcontractingEntry,
+)
 from models.participants import ColumnMapping, Eligibility, Participant, ParticipantTrade
 from models.partners import Meeting, MeetingOperation, Partner, PartnerTrade, Training, TrainingParticipant
 from models.reference import Commune, ContractType, EligibilityCriterion, Qpv, Trade, WorkKind
@@ -15,6 +22,8 @@ __all__ = [
     "Candidacy",
     "CandidacyEvent",
     "ColumnMapping",
+    "CommitmentHours",
+    "CommitmentMonthHours",
     "Commitment",
     "Commune",
     "Company",

@@ -52,6 +52,29 @@ class HoursEntry(SQLModel, table=True):
     version: int = 1
 
 
+class CommitmentMonthHours(SQLModel, table=True):
+    """The hours of one commitment in one month, summed over its participants: kept in the same transaction as
+    the entries it sums (``clausier.services.hours_totals``), so the progress screens never sum a million rows."""
+
+    commitment_id: int = Field(foreign_key="commitment.id", primary_key=True)
+    month: date = Field(primary_key=True)
+    hours_h100: int = Field(sa_type=BigInteger)
+    entries: int  # how many participant rows it sums
+
+
+class CommitmentHours(SQLModel, table=True):
+    """The hours of one commitment, summed over its months, with what the projection needs (the last ``window``
+    months with hours): kept with :class:`CommitmentMonthHours`, so the dashboard reads one row per commitment."""
+
+    __table_args__ = (CheckConstraint("recent_months >= 0 AND recent_months <= window_months", name="recent_window"),)
+    commitment_id: int = Field(foreign_key="commitment.id", primary_key=True)
+    hours_h100: int = Field(sa_type=BigInteger)
+    last_month: date
+    recent_months: int  # months with hours among the last ``window_months`` of them
+    recent_h100: int = Field(sa_type=BigInteger)
+    window_months: int  # the setting « projection_months » when it was computed
+
+
 class HoursChange(SQLModel, table=True):
     """History of every value an hours entry took, with the file (or the person) it came from."""
 

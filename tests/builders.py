@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from sqlmodel import Session, SQLModel
 from stdnum import luhn
 
+from clausier.services import hours_totals
 from models import Buyer, Commitment, Company, EmploymentContract, HoursEntry, Lot, Operation, Participant
 
 T = TypeVar("T", bound=SQLModel)
@@ -123,7 +124,9 @@ def make_hours_entry(
         "month": date(2026, 3, 1),
         "hours_h100": 15_167,
     }
-    return save(session, HoursEntry(**{**defaults, **fields}))
+    entry = save(session, HoursEntry(**{**defaults, **fields}))
+    hours_totals.refresh(session, [(entry.commitment_id, entry.month)])  # as every writer of hours does
+    return entry
 
 
 def make_contract(

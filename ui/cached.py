@@ -62,13 +62,7 @@ def progress_rollups(filters, as_of, level):
 
 @st.cache_data(ttl=300, show_spinner=False)
 def filter_choices(database_url: str) -> dict:
-    from clausier.services import clauses, progress
+    from clausier.services import progress
 
     with session_scope() as session:
-        choices = clauses.choices(session)
-        return {
-            "buyers": choices.buyers,
-            "operations": choices.operations,
-            "companies": choices.companies,
-            "territories": progress.territories(session),
-        }
+        return progress.filter_choices(session)

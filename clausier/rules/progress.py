@@ -205,26 +205,48 @@ def months_between(first: date, second: date) -> int:
     return (second.year - first.year) * 12 + second.month - first.month
 
 
+@dataclass(frozen=True, slots=True)
+class Recent:
+    """The last months with hours of a commitment, summed: how many (at most the projection's window), their
+    hours, and the newest of them. What :func:`project` needs, computed by the database for a whole list."""
+
+    months: int
+    hours_h100: int
+    last: date
+
+
+def recent_of(monthly_hours: Sequence[tuple[date, int]], months: int = 3) -> Recent | None:
+    """The :class:`Recent` summary of (month, hours) pairs in any order (months without hours ignored)."""
+    with_hours = sorted([(_month_start(m), h) for m, h in monthly_hours if h > 0], reverse=True)[:months]
+    if not with_hours:
+        return None
+    return Recent(len(with_hours), sum(h for _, h in with_hours), with_hours[0][0])
+
+
 def project(
     committed_h100: int,
     achieved_h100: int,
-    recent_months: Sequence[tuple[date, int]],
+    recent_months: Sequence[tuple[date, int]] | Recent | None,
     end: date | None,
     months: int = 3,
 ) -> Projection | None:
     """Projection at the average of the last ``months`` months with hours (``recent_months``: (month, hours)
-    pairs in any order, months without hours ignored). None when no month has hours."""
-    with_hours = sorted([(_month_start(m), h) for m, h in recent_months if h > 0], reverse=True)[:months]
-    if not with_hours:
+    pairs in any order, months without hours ignored, or their :class:`Recent` summary). None when no month
+    has hours."""
+    if isinstance(recent_months, Recent) or recent_months is None:
+        recent = recent_months
+    else:
+        recent = recent_of(recent_months, months)
+    if recent is None or recent.months <= 0:
         return None
-    pace = sum(h for _, h in with_hours) / len(with_hours)
-    last = with_hours[0][0]
+    pace = recent.hours_h100 / recent.months
+    last = _month_start(recent.last)
     remaining = committed_h100 - achieved_h100
-    reach = None if remaining <= 0 else add_months(last, math.ceil(remaining / pace))
+    reach = None if remaining <= 0 or pace <= 0 else add_months(last, math.ceil(remaining / pace))
     at_end = None
     if end is not None:
         at_end = achieved_h100 + round(pace * max(0, months_between(last, end)))
-    return Projection(round(pace), len(with_hours), last, reach, at_end)
+    return Projection(round(pace), recent.months, last, reach, at_end)
 
 
 def progress(
@@ -233,12 +255,12 @@ def progress(
     start: date | None,
     end: date | None,
     as_of: date,
-    monthly_hours: Sequence[tuple[date, int]] = (),
+    monthly_hours: Sequence[tuple[date, int]] | Recent | None = (),
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     period_start: date | None = None,
 ) -> Progress:
     """The progress of one commitment at ``as_of``. ``monthly_hours``: (month, hours) pairs, at least the last
-    ``thresholds.projection_months`` months with hours. ``period_start``: the hours counted start at that month
+    ``thresholds.projection_months`` months with hours, or their :class:`Recent` summary. ``period_start``: the hours counted start at that month
     (a period filter), so the expected hours start there too."""
     expected = expected_in_period_h100(committed_h100, start, end, period_start, as_of)
     projection = project(committed_h100, achieved_h100, monthly_hours, end, thresholds.projection_months)

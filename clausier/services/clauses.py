@@ -19,7 +19,19 @@ from clausier.rules.siret import check_siret
 from clausier.rules.units import basis_points, cents, hundredths
 from clausier.services import audit
 from clausier.services.users import CurrentUser, require
-from models import Buyer, Commitment, Commune, Company, HoursEntry, JobOffer, Lot, Operation, Trade, WorkKind
+from models import (
+    Buyer,
+    Commitment,
+    CommitmentMonthHours,
+    Commune,
+    Company,
+    HoursEntry,
+    JobOffer,
+    Lot,
+    Operation,
+    Trade,
+    WorkKind,
+)
 from models.enums import (
     BuyerKind,
     ClauseKind,
@@ -53,8 +65,11 @@ def _check_dates(errors: dict[str, str], start: date | None, end: date | None, k
 
 def _achieved_by_commitment():
     return (
-        select(HoursEntry.commitment_id.label("commitment_id"), func.sum(HoursEntry.hours_h100).label("achieved"))
-        .group_by(HoursEntry.commitment_id)
+        select(
+            CommitmentMonthHours.commitment_id.label("commitment_id"),
+            func.sum(CommitmentMonthHours.hours_h100).label("achieved"),
+        )
+        .group_by(CommitmentMonthHours.commitment_id)
         .subquery()
     )
 

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from models import Buyer, Commitment, HoursEntry, JobOffer, Lot, Operation, Participant
+from models import Buyer, Commitment, CommitmentMonthHours, JobOffer, Lot, Operation, Participant
 from models.enums import OfferStatus, ParticipantStatus
 
 
@@ -32,7 +32,7 @@ class Totals:
 
 def totals(session: Session) -> Totals:
     committed = session.execute(select(func.coalesce(func.sum(Commitment.hours_committed_h100), 0))).scalar_one()
-    achieved = session.execute(select(func.coalesce(func.sum(HoursEntry.hours_h100), 0))).scalar_one()
+    achieved = session.execute(select(func.coalesce(func.sum(CommitmentMonthHours.hours_h100), 0))).scalar_one()
     count = lambda model: session.execute(select(func.count()).select_from(model)).scalar_one()  # noqa: E731
     active = Participant.anonymised_at.is_(None)
     participants = session.execute(select(func.count()).where(active)).scalar_one()
@@ -71,8 +71,8 @@ class BuyerRow:
 def by_buyer(session: Session) -> list[BuyerRow]:
     """Hours committed and achieved per buyer, most committed first."""
     achieved = (
-        select(HoursEntry.commitment_id, func.sum(HoursEntry.hours_h100).label("achieved"))
-        .group_by(HoursEntry.commitment_id)
+        select(CommitmentMonthHours.commitment_id, func.sum(CommitmentMonthHours.hours_h100).label("achieved"))
+        .group_by(CommitmentMonthHours.commitment_id)
         .subquery()
     )
     rows = session.execute(
@@ -94,9 +94,9 @@ def by_buyer(session: Session) -> list[BuyerRow]:
 
 def hours_by_month(session: Session, since: date) -> list[tuple[date, int]]:
     rows = session.execute(
-        select(HoursEntry.month, func.sum(HoursEntry.hours_h100))
-        .where(HoursEntry.month >= since)
-        .group_by(HoursEntry.month)
-        .order_by(HoursEntry.month)
+        select(CommitmentMonthHours.month, func.sum(CommitmentMonthHours.hours_h100))
+        .where(CommitmentMonthHours.month >= since)
+        .group_by(CommitmentMonthHours.month)
+        .order_by(CommitmentMonthHours.month)
     ).all()
     return [(m, int(h)) for m, h in rows]

@@ -34,6 +34,7 @@ from stdnum import luhn
 from clausier.rules.hours import insertion_hours_h100
 from clausier.rules.names import ascii_fold, name_key
 from clausier.services import demo_data as D
+from clausier.services import hours_totals
 from models import (
     Buyer,
     Candidacy,
@@ -287,6 +288,7 @@ def generate(engine: Engine, size: str = "S", seed: int = 1, today: date | None 
                         raise ValueError(NOT_EMPTY_MESSAGE)
                 generator = _Generator(session, SIZES[key], seed, today)
                 generator.run()
+                hours_totals.rebuild(session)
                 session.commit()
         finally:
             if sqlite:

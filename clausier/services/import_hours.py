@@ -32,7 +32,7 @@ from clausier import settings
 from clausier.errors import DomainError
 from clausier.rules.names import ascii_fold, name_key
 from clausier.rules.siret import check_siret
-from clausier.services import audit
+from clausier.services import audit, hours_totals
 from clausier.services.users import CurrentUser, require
 from models import Commitment, Company, EmploymentContract, HoursEntry, Lot, Participant
 from models.base import utcnow
@@ -809,6 +809,9 @@ def apply(session: Session, preview: Preview, user: CurrentUser, file_name: str,
         _write_sqlite(session, preview, batch.id, user.login, now)
     else:
         _write_core(session, preview, batch.id, user.login, now)
+    hours_totals.refresh(
+        session, {(r.commitment_id, r.month) for rows in (preview.to_add, preview.changed) for r in rows}
+    )
     audit.record(
         session,
         user.login,
@@ -990,6 +993,7 @@ def undo(session: Session, batch_id: int, user: CurrentUser) -> ImportBatch:
               "old_hours_h100": r.new_hours_h100, "new_hours_h100": r.old_hours_h100, "import_batch_id": None,
               "by": user.login, "at": now} for r in mine],
         )  # fmt: skip
+    hours_totals.refresh(session, {(r.commitment_id, r.month) for r in mine})
     batch.undone_at = now
     batch.undone_by = user.login
     session.add(batch)

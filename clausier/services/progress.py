@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from sqlalchemy import Date, func, literal, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import case, func, literal, select
 from sqlmodel import Session
 
 from clausier import settings
@@ -23,11 +22,12 @@ from clausier.rules.progress import (
     DEFAULT_THRESHOLDS,
     Progress,
     ProgressStatus,
+    Recent,
     Thresholds,
     progress,
     roll_up,
 )
-from models import Buyer, Commitment, Commune, Company, HoursEntry, Lot, Operation
+from models import Buyer, Commitment, CommitmentHours, CommitmentMonthHours, Commune, Company, Lot, Operation
 
 NO_TERRITORY = "Hors territoire"
 
@@ -109,47 +109,47 @@ def _month_filters(column, filters: Filters) -> list:
     return where
 
 
-def _hours(
-    session: Session, filters: Filters, months: int, commitment_ids
-) -> tuple[dict[int, int], dict[int, list[tuple[date, int]]]]:
-    """Per commitment: its total hours, and the (month, hours) of its last ``months`` months with hours.
+def _hours(session: Session, filters: Filters, months: int, commitment_ids) -> dict[int, tuple[int, Recent]]:
+    """Per commitment with hours: its total, and the :class:`Recent` summary of its last ``months`` months.
 
-    Both statements read only the covering index ``ix_hoursentry_commitment_month_hours``: the totals by one
-    grouped scan; the recent months by a seek per commitment, from the month found by a correlated
-    ``ORDER BY month DESC LIMIT 1 OFFSET months-1`` (a window function over all months is 4× slower on SQLite)."""
-    months_where = _month_filters(HoursEntry.month, filters)
-    restrict = [] if commitment_ids is None else [HoursEntry.commitment_id.in_(commitment_ids)]
-    totals = {
-        cid: int(hours)
-        for cid, hours in session.connection().execute(
-            select(HoursEntry.commitment_id, func.sum(HoursEntry.hours_h100))
-            .where(*months_where, *restrict)
-            .group_by(HoursEntry.commitment_id)
-        )
-    }
-    inner = aliased(HoursEntry)
-    cutoff = (
-        select(inner.month)
-        .where(inner.commitment_id == Commitment.id, *_month_filters(inner.month, filters))
-        .distinct()
-        .order_by(inner.month.desc())
-        .limit(1)
-        .offset(months - 1)
-        .correlate(Commitment)
-        .scalar_subquery()
-    )
-    query = (
-        select(Commitment.id, HoursEntry.month, func.sum(HoursEntry.hours_h100))
-        .join(HoursEntry, HoursEntry.commitment_id == Commitment.id)
-        .where(HoursEntry.month >= func.coalesce(cutoff, literal(date(1, 1, 1), Date)), *months_where)
-        .group_by(Commitment.id, HoursEntry.month)
-    )
+    One statement over the totals kept per commitment and month (``commitmentmonthhours``, a few rows per
+    commitment instead of one per person): the months of each commitment are numbered from the newest by a
+    window function, and the grouping returns one row per commitment, so Python never walks the months."""
+    t = CommitmentMonthHours.__table__
+    where = [*_month_filters(t.c.month, filters)]
     if commitment_ids is not None:
-        query = query.where(Commitment.id.in_(commitment_ids))
-    recent: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    for cid, month, hours in session.connection().execute(query):
-        recent[cid].append((_as_date(month), int(hours)))
-    return totals, recent
+        where.append(t.c.commitment_id.in_(commitment_ids))
+    ranked = (
+        select(
+            t.c.commitment_id,
+            t.c.month,
+            t.c.hours_h100,
+            func.row_number().over(partition_by=t.c.commitment_id, order_by=t.c.month.desc()).label("rank"),
+        )
+        .where(*where)
+        .subquery()
+    )
+    recent = ranked.c.rank <= months
+    query = select(
+        ranked.c.commitment_id,
+        func.sum(ranked.c.hours_h100),
+        func.sum(case((recent, ranked.c.hours_h100), else_=0)),
+        func.sum(case((recent, 1), else_=0)),
+        func.max(ranked.c.month),
+    ).group_by(ranked.c.commitment_id)
+    result: dict[int, tuple[int, Recent]] = {}
+    for cid, total, recent_hours, recent_months, last in session.connection().execute(query):
+        result[cid] = (int(total), Recent(int(recent_months), int(recent_hours), _as_date(last)))
+    return result
+
+
+def _summaries_fit(session: Session, limits: Thresholds) -> bool:
+    """Whether every kept summary was computed with the projection window in force."""
+    summary = CommitmentHours.__table__
+    stale = session.connection().execute(
+        select(summary.c.commitment_id).where(summary.c.window_months != limits.projection_months).limit(1)
+    )
+    return stale.first() is None
 
 
 def commitment_progress(
@@ -194,8 +194,18 @@ def commitment_progress(
     filtered = any(v is not None for v in (filters.buyer_id, filters.operation_id, filters.company_id)) or bool(
         filters.territory
     )
-    ids = query.with_only_columns(Commitment.id).subquery() if filtered else None
-    totals, recent = _hours(session, filters, limits.projection_months, None if ids is None else select(ids.c.id))
+    summary = CommitmentHours.__table__
+    if filters.period_start is None and filters.period_end is None and _summaries_fit(session, limits):
+        # the whole life of each commitment: its kept summary, read in the same statement
+        query = query.add_columns(
+            summary.c.hours_h100, summary.c.recent_months, summary.c.recent_h100, summary.c.last_month
+        ).join(summary, summary.c.commitment_id == Commitment.id, isouter=True)
+        hours = None
+    else:
+        ids = query.with_only_columns(Commitment.id).subquery() if filtered else None
+        hours = _hours(session, filters, limits.projection_months, None if ids is None else select(ids.c.id))
+        query = query.add_columns(literal(None), literal(None), literal(None), literal(None))
+    none = (0, None)
 
     result = []
     for (
@@ -213,7 +223,17 @@ def commitment_progress(
         b_id,
         b,
         epci,
+        kept_hours,
+        recent_months,
+        recent_hours,
+        last_month,
     ) in session.connection().execute(query):
+        if hours is not None:
+            achieved, recent = hours.get(cid, none)
+        elif kept_hours is None:
+            achieved, recent = none
+        else:
+            achieved, recent = int(kept_hours), Recent(recent_months, int(recent_hours), _as_date(last_month))
         result.append(
             CommitmentProgress(
                 cid,
@@ -229,11 +249,11 @@ def commitment_progress(
                 epci or NO_TERRITORY,
                 progress(
                     committed,
-                    totals.get(cid, 0),
+                    achieved,
                     start,
                     end,
                     as_of,
-                    recent.get(cid, ()),
+                    recent,
                     limits,
                     period_start=filters.period_start,
                 ),
@@ -294,6 +314,38 @@ def late_commitments(rows: Iterable[CommitmentProgress], include_missed: bool = 
     """The commitments « en retard » (and « terminé – non atteint »), largest gap first within each status."""
     wanted = {ProgressStatus.LATE} | ({ProgressStatus.DONE_MISSED} if include_missed else set())
     return [r for r in rows if r.progress.status in wanted]
+
+
+def filter_choices(session: Session) -> dict:
+    """The choices of the progress filters: buyers, operations and companies that have commitments, and the
+    territories (EPCI codes)."""
+    conn = session.connection()
+    with_commitments = select(Commitment.lot_id).distinct().subquery()
+    operations = (
+        select(Operation.id, Operation.name, Buyer.id, Buyer.name)
+        .join(Buyer, Buyer.id == Operation.buyer_id)
+        .where(Operation.id.in_(select(Lot.operation_id).join(with_commitments, with_commitments.c.lot_id == Lot.id)))
+        .order_by(Buyer.name, Operation.name)
+    )
+    buyers: dict[int, str] = {}
+    ops: dict[int, str] = {}
+    for op_id, name, buyer_id, buyer in conn.execute(operations):
+        ops[op_id] = f"{name} ({buyer})"
+        buyers[buyer_id] = buyer
+    companies = {
+        cid: f"{name} ({siret})"
+        for cid, name, siret in conn.execute(
+            select(Company.id, Company.name, Company.siret)
+            .where(Company.id.in_(select(Commitment.company_id)))
+            .order_by(Company.name)
+        )
+    }
+    return {
+        "buyers": dict(sorted(buyers.items(), key=lambda kv: kv[1])),
+        "operations": ops,
+        "companies": companies,
+        "territories": territories(session),
+    }
 
 
 def territories(session: Session) -> list[str]:

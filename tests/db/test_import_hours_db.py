@@ -9,9 +9,11 @@ from sqlmodel import Session, select
 
 from clausier.errors import DomainError
 from clausier.rules.names import name_key
+from clausier.services import hours_totals
 from clausier.services import import_hours as ih
 from clausier.services.users import CurrentUser
 from models import AuditEvent, HoursEntry
+from models import CommitmentMonthHours as CMH
 from models.enums import Role
 from models.hours import HoursChange
 from tests.builders import make_commitment, make_participant
@@ -28,6 +30,13 @@ def _run(engine, content: str, name: str = "releve.csv"):
         batch = ih.apply(session, pv, SAISIE, name, ih.checksum(data))
         session.commit()
     return batch
+
+
+def _totals_agree(engine) -> dict:
+    """The kept totals per (commitment, month) equal the sum of the rows; returns them."""
+    with Session(engine) as session:
+        assert hours_totals.mismatches(session) == []
+        return {(c, m): h for c, m, h in session.exec(select(CMH.commitment_id, CMH.month, CMH.hours_h100))}
 
 
 def _hours(engine) -> dict:
@@ -48,27 +57,32 @@ def test_apply_reimport_correction_and_undo(any_engine):
         people = [make_participant(session, last_name=f"Élève{i}", first_name="Zoé", name_key=name_key(f"Élève{i}", "Zoé"))
                   for i in range(3)]  # fmt: skip
         ids = [p.id for p in people]
+        commitment_id = commitment.id
         session.commit()
     lines = [f"{siret};Eleve{i};zoe;{m:02d}/2026;{10 + i},5" for i in range(3) for m in (1, 2)]
     content = "siret;nom;prénom;mois;heures\r\n" + "\r\n".join(lines) + "\r\n"
     first = _run(any_engine, content)
     assert (first.rows_added, first.rows_changed) == (6, 0)
     assert sum(_hours(any_engine).values()) == 2 * (1050 + 1150 + 1250)
+    assert sum(_totals_agree(any_engine).values()) == 2 * (1050 + 1150 + 1250)
     again = _run(any_engine, content)
     assert (again.rows_added, again.rows_changed, again.rows_unchanged) == (0, 0, 6)
     fixed = _run(any_engine, content.replace("Eleve1;zoe;02/2026;11,5", "Eleve1;zoe;02/2026;99"), "corrige.csv")
     assert (fixed.rows_added, fixed.rows_changed, fixed.rows_unchanged) == (0, 1, 5)
     assert _hours(any_engine)[(ids[1], date(2026, 2, 1))] == 9900
+    assert _totals_agree(any_engine)[(commitment_id, date(2026, 2, 1))] == 1050 + 9900 + 1250
     with Session(any_engine) as session:
         assert len(session.exec(select(HoursChange)).all()) == 7
         assert session.exec(select(AuditEvent).where(AuditEvent.action == "import des heures")).all()
         ih.undo(session, fixed.id, ADMIN)
         session.commit()
     assert _hours(any_engine)[(ids[1], date(2026, 2, 1))] == 1150
+    assert _totals_agree(any_engine)[(commitment_id, date(2026, 2, 1))] == 1050 + 1150 + 1250
     with Session(any_engine) as session:
         ih.undo(session, first.id, ADMIN)
         session.commit()
     assert _hours(any_engine) == {}
+    assert _totals_agree(any_engine) == {}
 
 
 def test_a_stale_preview_writes_nothing(any_engine):
@@ -89,3 +103,20 @@ def test_a_stale_preview_writes_nothing(any_engine):
             ih.apply(session, pv, SAISIE, "x.csv", "0" * 64)
         session.rollback()
     assert sorted(_hours(any_engine).values()) == [1100, 1200]
+
+
+def test_the_totals_check_sees_a_row_written_behind_its_back_and_rebuild_mends_it(any_engine):
+    with Session(any_engine) as session:
+        commitment = make_commitment(session)
+        person = make_participant(session)
+        session.add(HoursEntry(commitment_id=commitment.id, participant_id=person.id, month=date(2026, 1, 1),
+                               hours_h100=700))  # fmt: skip
+        session.commit()
+        assert hours_totals.mismatches(session) == [(commitment.id, date(2026, 1, 1), 0, 700)]
+        assert hours_totals.rebuild(session) == 1
+        session.commit()
+        assert hours_totals.mismatches(session) == []
+        assert (
+            hours_totals.refresh(session, [(commitment.id, date(2026, 1, 1)), (commitment.id, date(2026, 2, 1))]) == 2
+        )
+        assert session.exec(select(CMH.hours_h100, CMH.entries)).all() == [(700, 1)]

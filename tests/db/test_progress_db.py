@@ -185,3 +185,29 @@ def test_late_commitments_lists_late_and_missed(any_engine, data):
 def test_territories_lists_the_epci_codes(any_engine, data):
     with Session(any_engine) as s:
         assert {"CUD", "CCHF"} <= set(svc.territories(s))
+
+
+def test_the_kept_summaries_give_the_same_figures_as_the_monthly_totals(any_engine, monkeypatch):
+    """The dashboard reads one kept summary per commitment; without period filters it must agree with the figures
+    computed from the monthly totals, and a new projection window is taken into the summaries at once."""
+    from clausier.services import demo, hours_totals
+
+    demo.generate(any_engine, size="S", seed=5, today=date(2026, 3, 15))
+    with Session(any_engine) as s:
+        assert svc._summaries_fit(s, svc.thresholds(s))
+        kept = svc.commitment_progress(s, date(2026, 3, 15))
+        with monkeypatch.context() as m:
+            m.setattr(svc, "_summaries_fit", lambda *_: False)
+            computed = svc.commitment_progress(s, date(2026, 3, 15))
+        assert len(kept) > 50 and sum(r.progress.achieved_h100 for r in kept) > 0
+        assert kept == computed
+        assert sum(r.progress.projection is not None for r in kept) > 10
+
+        settings.set_value(s, "projection_months", 6, by="admin")
+        s.flush()
+        assert svc._summaries_fit(s, svc.thresholds(s)) and hours_totals.mismatches(s) == []
+        six = svc.commitment_progress(s, date(2026, 3, 15))
+        with monkeypatch.context() as m:
+            m.setattr(svc, "_summaries_fit", lambda *_: False)
+            assert six == svc.commitment_progress(s, date(2026, 3, 15))
+        assert six != kept  # the projections changed with the window
