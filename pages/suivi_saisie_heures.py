@@ -70,6 +70,7 @@ def render() -> None:
             ),
             column_config={"Heures": st.column_config.NumberColumn(format="localized")},
         )
+        _removal(user, commitment_id, existing)
     if not people:
         st.info("Aucun participant n'est sous contrat avec cette entreprise : enregistrez d'abord son contrat.")
         return
@@ -144,6 +145,42 @@ def render() -> None:
     st.session_state[f"{KEY}_gen"] = st.session_state.get(f"{KEY}_gen", 0) + 1
     cached.clear()
     st.rerun()
+
+
+def _removal(user, commitment_id: int, existing: list[manual_hours.EntryRow]) -> None:
+    """Delete the hours of a month (or some of its lines), after an explicit confirmation."""
+    with st.expander("Supprimer des heures", expanded=False):
+        months = sorted({e.month for e in existing}, reverse=True)
+        month = st.selectbox(
+            "Mois", months, format_func=lambda m: m.strftime("%m/%Y"), key=f"{KEY}_del_month_{commitment_id}"
+        )
+        lines = {
+            f"{e.participant} — {e.hours_h100 / 100:.2f} h".replace(".", ","): e for e in existing if e.month == month
+        }
+        chosen = st.multiselect(
+            "Lignes à supprimer (toutes celles du mois par défaut)",
+            list(lines),
+            default=list(lines),
+            key=f"{KEY}_del_lines_{commitment_id}_{month}",
+        )
+        sure = st.checkbox(
+            "Je confirme la suppression (elle reste tracée dans l'historique des heures)",
+            key=f"{KEY}_del_sure_{commitment_id}",
+        )
+        if not st.button("Supprimer ces heures", key=f"{KEY}_del_{commitment_id}", disabled=not (chosen and sure)):
+            return
+        shown = [(lines[c].participant_id, lines[c].month, lines[c].hours_h100) for c in chosen]
+        try:
+            with session_scope() as session:
+                deleted = manual_hours.remove(session, user, commitment_id, shown)
+        except DomainError as exc:
+            error(str(exc))
+            return
+        st.session_state[f"{KEY}_flash"] = [f"{deleted} ligne(s) d'heures supprimée(s) pour {month:%m/%Y}."]
+        st.session_state[f"{KEY}_gen"] = st.session_state.get(f"{KEY}_gen", 0) + 1
+        st.session_state.pop(f"{KEY}_del_sure_{commitment_id}", None)
+        cached.clear()
+        st.rerun()
 
 
 if __name__ == "__main__":  # opened by its address before app.py ran: the login gate, never the screen

@@ -9,13 +9,24 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, delete, insert, or_, select
 from sqlmodel import Session
 
 from clausier.errors import DomainError
-from clausier.services import import_hours
+from clausier.services import audit, hours_totals, import_hours
 from clausier.services.users import CurrentUser, require
-from models import Commitment, Company, EmploymentContract, HoursEntry, ImportBatch, Lot, Operation, Participant
+from models import (
+    Commitment,
+    Company,
+    EmploymentContract,
+    HoursChange,
+    HoursEntry,
+    ImportBatch,
+    Lot,
+    Operation,
+    Participant,
+)
+from models.base import utcnow
 from models.enums import Modality, Role
 
 SOURCE = "Saisie manuelle"
@@ -131,3 +142,53 @@ def save(session: Session, user: CurrentUser, commitment_id: int, rows: list[Man
     digest = hashlib.sha256(repr([(r.participant_id, str(r.month), str(r.hours)) for r in rows]).encode()).hexdigest()
     batch = import_hours.apply(session, preview, user, f"{SOURCE} ({user.login})", digest)
     return preview, batch
+
+
+def remove(session: Session, user: CurrentUser, commitment_id: int, shown: list[tuple[int, date, int]]) -> int:
+    """Delete hours of a commitment: ``shown`` lists the (participant, month, hours) the user saw and chose.
+
+    All or nothing: when one of them changed or vanished since it was shown, nothing is deleted. Each removal is
+    kept in the history (old value → none, by whom, when) and the totals are recomputed in the same transaction.
+    An import's undo then refuses to touch these rows (they changed since), which is what the team expects."""
+    require(user, Role.SAISIE)
+    if not shown:
+        raise DomainError("Choisissez au moins une ligne d'heures à supprimer.")
+    if len({(p, m) for p, m, _ in shown}) != len(shown):
+        raise DomainError("La même ligne d'heures est choisie deux fois.")
+    entries_t, changes_t = HoursEntry.__table__, HoursChange.__table__
+    conn = session.connection()
+    deleted = 0
+    for participant_id, month, hours_h100 in shown:
+        result = conn.execute(
+            delete(entries_t).where(
+                and_(
+                    entries_t.c.commitment_id == commitment_id,
+                    entries_t.c.participant_id == participant_id,
+                    entries_t.c.month == month,
+                    entries_t.c.hours_h100 == hours_h100,
+                )
+            )
+        )
+        deleted += result.rowcount
+    if deleted != len(shown):
+        raise DomainError(
+            "Des heures ont été modifiées depuis leur affichage : rechargez la page, rien n'a été supprimé."
+        )
+    now = utcnow()
+    conn.execute(
+        insert(changes_t),
+        [{"commitment_id": commitment_id, "participant_id": p, "month": m, "old_hours_h100": h,
+          "new_hours_h100": None, "import_batch_id": None, "by": user.login, "at": now} for p, m, h in shown],
+    )  # fmt: skip
+    hours_totals.refresh(session, {(commitment_id, m) for _, m, _ in shown})
+    months = sorted({m for _, m, _ in shown})
+    audit.record(
+        session,
+        user.login,
+        "suppression d'heures",
+        "hoursentry",
+        commitment_id,
+        f"{deleted} ligne(s), {sum(h for _, _, h in shown) / 100:.2f} h, mois "
+        + ", ".join(m.strftime("%m/%Y") for m in months),
+    )
+    return deleted

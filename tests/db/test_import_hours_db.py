@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from clausier.errors import DomainError
+from clausier.errors import DomainError, PermissionDenied
 from clausier.rules.names import name_key
 from clausier.services import hours_totals
 from clausier.services import import_hours as ih
@@ -20,6 +20,7 @@ from tests.builders import make_commitment, make_participant
 
 TODAY = date(2026, 4, 15)
 SAISIE = CurrentUser(login="claire", name="Claire", role=Role.SAISIE)
+LECTURE = CurrentUser(login="louis", name="Louis", role=Role.LECTURE)
 ADMIN = CurrentUser(login="admin", name="Admin", role=Role.ADMIN)
 
 
@@ -120,3 +121,33 @@ def test_the_totals_check_sees_a_row_written_behind_its_back_and_rebuild_mends_i
             hours_totals.refresh(session, [(commitment.id, date(2026, 1, 1)), (commitment.id, date(2026, 2, 1))]) == 2
         )
         assert session.exec(select(CMH.hours_h100, CMH.entries)).all() == [(700, 1)]
+
+
+def test_removal_is_all_or_nothing_kept_in_history_and_in_the_totals(any_engine):
+    from clausier.services import manual_hours
+
+    with Session(any_engine) as session:
+        commitment = make_commitment(session)
+        a, b = make_participant(session), make_participant(session, last_name="Autre")
+        for person, hours in ((a, 1000), (b, 2000)):
+            session.add(HoursEntry(commitment_id=commitment.id, participant_id=person.id, month=date(2026, 1, 1),
+                                   hours_h100=hours))  # fmt: skip
+        session.flush()
+        hours_totals.refresh(session, [(commitment.id, date(2026, 1, 1))])
+        session.commit()
+        cid, ids = commitment.id, (a.id, b.id)
+    with Session(any_engine) as session:  # b's value changed since it was shown: nothing deleted
+        with pytest.raises(DomainError, match="modifiées depuis leur affichage"):
+            manual_hours.remove(session, SAISIE, cid, [(ids[0], date(2026, 1, 1), 1000), (ids[1], date(2026, 1, 1), 9)])
+        session.rollback()
+    assert sum(_hours(any_engine).values()) == 3000
+    with Session(any_engine) as session:
+        with pytest.raises(PermissionDenied):
+            manual_hours.remove(session, LECTURE, cid, [(ids[0], date(2026, 1, 1), 1000)])
+        assert manual_hours.remove(session, SAISIE, cid, [(ids[0], date(2026, 1, 1), 1000)]) == 1
+        session.commit()
+    assert _hours(any_engine) == {(ids[1], date(2026, 1, 1)): 2000}
+    assert _totals_agree(any_engine) == {(cid, date(2026, 1, 1)): 2000}
+    with Session(any_engine) as session:
+        change = session.exec(select(HoursChange)).one()
+        assert (change.old_hours_h100, change.new_hours_h100, change.by) == (1000, None, "claire")

@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 
 from clausier import db
 from clausier.rules.names import name_key
-from models import HoursChange, HoursEntry
+from clausier.services import hours_totals
+from models import CommitmentMonthHours, HoursChange, HoursEntry
 from models.enums import Role
 from tests.builders import make_commitment, make_company, make_contract, make_hours_entry, make_lot, make_participant
 from tests.pages.conftest import logged_in, open_url_path
@@ -77,3 +78,20 @@ def test_refused_line_writes_nothing(with_users):
     assert sorted(problems["Ligne"].tolist()) == [2, 3]
     with Session(db.get_engine(with_users)) as session:
         assert {e.month: e.hours_h100 for e in session.exec(select(HoursEntry))} == {date(2026, 1, 1): 10_000}
+
+
+def test_delete_the_hours_of_a_month_after_confirming(with_users):
+    company_id, commitment_id = _world(with_users)
+    at = _open(with_users, company_id, commitment_id)
+    delete = next(b for b in at.button if b.label == "Supprimer ces heures")
+    assert delete.disabled  # nothing happens before the confirmation
+    at.checkbox(key=f"manual_hours_del_sure_{commitment_id}").check().run()
+    next(b for b in at.button if b.label == "Supprimer ces heures").click().run()
+    assert not at.exception
+    assert any("1 ligne(s) d'heures supprimée(s) pour 01/2026" in s.value for s in at.success)
+    with Session(db.get_engine(with_users)) as session:
+        assert session.exec(select(HoursEntry)).all() == []
+        history = session.exec(select(HoursChange)).all()
+        assert [(h.old_hours_h100, h.new_hours_h100, h.by) for h in history] == [(10_000, None, "sophie")]
+        assert hours_totals.mismatches(session) == []
+        assert session.exec(select(CommitmentMonthHours)).all() == []
