@@ -227,7 +227,7 @@ def commitment_progress(
         recent_months,
         recent_hours,
         last_month,
-    ) in session.connection().execute(query):
+    ) in session.connection().execute(query).all():
         if hours is not None:
             achieved, recent = hours.get(cid, none)
         elif kept_hours is None:
