@@ -64,6 +64,48 @@ DEFINITIONS: list[SettingDef] = [
     SettingDef(
         "matching_weight_eligibility", "Poids : éligibilité (marge de validité)", 10, "int", "Rapprochement", 0, 100
     ),
+    SettingDef(
+        "matching_related_trade_share",
+        "Métier proche (même domaine ROME, 3 premiers caractères) : part du poids métier et expérience",
+        0.5,
+        "float",
+        "Rapprochement",
+        0,
+        1,
+    ),
+    SettingDef(
+        "matching_mobility_same_epci_share",
+        "Mobilité : part pour une commune de la même intercommunalité (ou lieu non précisé)",
+        0.6,
+        "float",
+        "Rapprochement",
+        0,
+        1,
+    ),
+    SettingDef(
+        "matching_mobility_other_share", "Mobilité : part pour une autre commune", 0.2, "float", "Rapprochement", 0, 1
+    ),
+    SettingDef(
+        "matching_mobility_vehicle_bonus", "Mobilité : bonus véhicule personnel", 0.4, "float", "Rapprochement", 0, 1
+    ),
+    SettingDef(
+        "matching_mobility_licence_b_bonus",
+        "Mobilité : bonus permis B (sans véhicule)",
+        0.2,
+        "float",
+        "Rapprochement",
+        0,
+        1,
+    ),
+    SettingDef(
+        "matching_open_ended_months",
+        "Éligibilité : durée visée pour un poste sans date de fin (mois)",
+        6,
+        "int",
+        "Rapprochement",
+        1,
+        60,
+    ),
     # Reports (§3.9)
     SettingDef("small_cell_threshold", "Effectif minimal affiché dans les bilans", 3, "int", "Bilans", 1, 20),
     SettingDef("fte_hours_per_month", "Heures d'un ETP par mois", 151.67, "float", "GPEC", 1, 250),

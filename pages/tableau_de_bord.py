@@ -1,11 +1,16 @@
-"""Home page: the totals that exist — hours committed and achieved, participants, offers."""
+"""Home page: what to do this week (follow-ups in employment), the totals — hours committed and achieved,
+participants, offers — and the progress of the commitments."""
+
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from clausier.formatting import fmt_hours, fmt_number, fmt_percent
+from clausier import config
+from clausier.formatting import fmt_date, fmt_hours, fmt_number, fmt_percent
 from clausier.reports import charts
-from clausier.services import progress
+from clausier.services import dashboard, progress
+from clausier.services.users import CurrentUser
 from models.enums import Role
 from ui import cached
 from ui.exports import download_buttons
@@ -14,8 +19,9 @@ from ui.widgets import require_role, table
 
 
 def render() -> None:
-    require_role(Role.LECTURE)
+    user = require_role(Role.LECTURE)
     st.title("Tableau de bord")
+    _this_week(user)
     totals, buyers = cached.home()
 
     st.subheader("Heures d'insertion")
@@ -57,6 +63,63 @@ def render() -> None:
             "Taux": st.column_config.ProgressColumn(format="%.0f %%", min_value=0, max_value=100),
         },
     )
+
+
+TODO_SHOWN = 10  # compact: the follow-up page has the whole list
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _todo(database_url: str, login: str, as_of: date) -> dashboard.WeekTodo:
+    """At most a minute old; cleared after a write in the app (ui.cached.clear clears every data cache)."""
+    from ui.db import session_scope
+
+    with session_scope() as session:
+        return dashboard.todo_this_week(session, login, as_of, shown=TODO_SHOWN)
+
+
+def _this_week(user: CurrentUser) -> None:
+    """« À faire cette semaine »: the user's follow-ups overdue or due within 7 days, the team's count, and the
+    situations six months after a contract's end to gather (DESIGN §3.7)."""
+    todo = _todo(config.database_url(), user.login, today())
+    st.subheader("À faire cette semaine")
+    c1, c2, c3 = st.columns(3)
+    c1.metric(
+        "Mes suivis à faire",
+        fmt_number(todo.mine_count),
+        help=f"Dont {fmt_number(todo.mine_overdue)} en retard ; les autres sont à faire dans les 7 jours.",
+    )
+    c2.metric(
+        "Suivis à faire (équipe)",
+        fmt_number(todo.team),
+        help=f"Dont {fmt_number(todo.team_overdue)} en retard.",
+    )
+    c3.metric(
+        "Situations à 6 mois à recueillir",
+        fmt_number(todo.six_months_mine),
+        help=f"{fmt_number(todo.six_months_team)} pour l'équipe.",
+    )
+    if todo.mine:
+        as_of = today()
+        shown = todo.mine
+        table(
+            pd.DataFrame(
+                {
+                    "Échéance": [fmt_date(r.due.on) for r in shown],
+                    "En retard": ["oui" if r.due.overdue(as_of) else "" for r in shown],
+                    "À faire": [r.due.kind.label for r in shown],
+                    "Participant": [r.participant for r in shown],
+                    "Téléphone": [r.phone for r in shown],
+                    "Entreprise": [r.user_company or r.employer for r in shown],
+                }
+            )
+        )
+    if todo.mine_count > len(todo.mine):
+        st.caption(f"Les {len(todo.mine)} plus urgents sur {fmt_number(todo.mine_count)}.")
+    if todo.mine_count > len(todo.mine) or todo.six_months_mine or not todo.mine:
+        st.caption(
+            "Le détail, le journal de chaque contrat et les situations à 6 mois sont sur la page "
+            "« Suivi dans l'emploi »."
+        )
 
 
 LATE_SHOWN = 200  # a screen, not an archive: the download holds the whole list

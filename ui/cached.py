@@ -66,3 +66,59 @@ def filter_choices(database_url: str) -> dict:
 
     with session_scope() as session:
         return progress.filter_choices(session)
+
+
+# --- Bilans (§3.9): keyed by database, scope, period and day; cleared with the rest by ``clear()`` ---------------
+
+
+@st.cache_data(ttl=60, show_spinner="Calcul du bilan…")
+def _bilan(database_url: str, scope, period, today):
+    from clausier.reports import bilan
+
+    with session_scope() as session:
+        return bilan.compute(session, scope, period, today)
+
+
+def bilan(scope, period, today):
+    """The bilan of a scope over a period (``clausier.reports.bilan.compute``), at most a minute old."""
+    return _bilan(config.database_url(), scope, period, today)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _bilan_pdf(database_url: str, scope, period, today) -> bytes:
+    from clausier.services import bilans
+
+    return bilans.bilan_pdf(_bilan(database_url, scope, period, today))
+
+
+def bilan_pdf(scope, period, today) -> bytes:
+    """The bilan as a PDF (built when the button is clicked, then kept a minute)."""
+    return _bilan_pdf(config.database_url(), scope, period, today)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def bilan_scopes(database_url: str) -> dict:
+    from clausier.services import bilans
+
+    with session_scope() as session:
+        return bilans.scope_choices(session)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def bilan_lots(database_url: str, operation_id: int) -> dict:
+    from clausier.services import bilans
+
+    with session_scope() as session:
+        return bilans.lots_of(session, operation_id)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _bilan_charts(database_url: str, scope, period, today) -> dict:
+    from clausier.reports import bilan
+
+    return bilan.chart_specs(_bilan(database_url, scope, period, today))
+
+
+def bilan_charts(scope, period, today) -> dict:
+    """The Vega-Lite specs of the bilan's charts, by table key."""
+    return _bilan_charts(config.database_url(), scope, period, today)

@@ -8,6 +8,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from clausier.rules import followup as followup_rules
+from clausier.services import followup
 from models import Buyer, Commitment, CommitmentMonthHours, JobOffer, Lot, Operation, Participant
 from models.enums import OfferStatus, ParticipantStatus
 
@@ -100,3 +102,37 @@ def hours_by_month(session: Session, since: date) -> list[tuple[date, int]]:
         .order_by(CommitmentMonthHours.month)
     ).all()
     return [(m, int(h)) for m, h in rows]
+
+
+@dataclass(frozen=True)
+class WeekTodo:
+    """The home page's « À faire cette semaine » (DESIGN §3.7): the follow-ups of the logged-in person that are
+    overdue or due within seven days (the first ``shown`` of them in full), the same counts for the team, and the
+    situations six months after a contract's end to gather."""
+
+    mine: list[followup.ContractDue]  # the oldest due first, at most ``shown``
+    mine_count: int
+    mine_overdue: int
+    team: int
+    team_overdue: int
+    six_months_mine: int
+    six_months_team: int
+
+
+def todo_this_week(session: Session, login: str, as_of: date, shown: int = 10) -> WeekTodo:
+    """Counts from the due dates alone; names and companies only for the user's first ``shown`` rows."""
+    limits = followup.follow_up_settings(session)
+    dues = followup.follow_up_dues(session, limits=limits)
+    week = followup_rules.this_week([((cid, who), due) for cid, who, due in dues], as_of)
+    mine = [(cid, due) for (cid, who), due in week if who == login]
+    details = followup.running_contracts(session, contract_ids=[cid for cid, _ in mine[:shown]], limits=limits)
+    six = followup.six_month_due_counts(session, as_of, limits=limits)
+    return WeekTodo(
+        mine=details,
+        mine_count=len(mine),
+        mine_overdue=sum(1 for _, due in mine if due.overdue(as_of)),
+        team=len(week),
+        team_overdue=sum(1 for _, due in week if due.overdue(as_of)),
+        six_months_mine=six.get(login, 0),
+        six_months_team=sum(six.values()),
+    )

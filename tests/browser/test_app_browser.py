@@ -78,7 +78,7 @@ def test_first_run_logout_login_and_every_page(browser, sqlite_url, output_dir):
         page.screenshot(path=str(output_dir / "tableau-de-bord.png"), full_page=True)
 
         for spec in PAGES:
-            page.get_by_test_id("stSidebarNav").get_by_role("link", name=spec.title).click()
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name=spec.title, exact=True).click()
             page.get_by_role("heading", name=spec.title).first.wait_for(timeout=TIMEOUT)
             wait_idle(page)
             assert page.locator("[data-testid='stException']").count() == 0, spec.title

@@ -62,7 +62,7 @@ def button(page, name: str) -> None:
 
 
 def open_page(page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
     page.get_by_role("heading", name=title).first.wait_for(timeout=TIMEOUT)
     wait_idle(page)
 

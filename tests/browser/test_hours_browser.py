@@ -65,7 +65,7 @@ def test_upload_hours_then_download_the_chart_png(browser, sqlite_url, output_di
         page.get_by_text("Import n° 1 enregistré : 1 ligne(s) ajoutée(s)").wait_for(timeout=TIMEOUT)
         page.screenshot(path=str(output_dir / "import.png"), full_page=True)
 
-        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Tableau de bord").click()
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Tableau de bord", exact=True).click()
         page.get_by_role("heading", name="Tableau de bord").first.wait_for(timeout=TIMEOUT)
         wait_idle(page)
         chart = page.locator("[data-testid='stVegaLiteChart']").first

@@ -19,11 +19,23 @@ EVERYONE = {
     "engagements",
     "partenaires",
     "reperage",
+    "participants",
+    "offres",
+    "rapprochement",
+    "positionnements",
     "avancement",
+    "contrats",
+    "suivi-emploi",
+    "bilans",
+    "gpec",
+    "formations",
+    "reunions",
+    "export-complet",
 }
 ALLOWED = {
-    Role.ADMIN: EVERYONE | {"import-heures", "saisie-heures", "utilisateurs", "territoire", "parametres", "journal"},
-    Role.SAISIE: EVERYONE | {"import-heures", "saisie-heures"},
+    Role.ADMIN: EVERYONE
+    | {"import-heures", "saisie-heures", "import-participants", "utilisateurs", "territoire", "parametres", "journal"},
+    Role.SAISIE: EVERYONE | {"import-heures", "saisie-heures", "import-participants"},
     Role.LECTURE: EVERYONE,
 }
 # Buttons a lecture user may see: none writes business data.
