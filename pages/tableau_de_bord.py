@@ -1,15 +1,12 @@
 """Home page: what to do this week (follow-ups in employment), the totals — hours committed and achieved,
 participants, offers — and the progress of the commitments."""
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
-from clausier import config
 from clausier.formatting import fmt_date, fmt_hours, fmt_number, fmt_percent
 from clausier.reports import charts
-from clausier.services import dashboard, progress
+from clausier.services import progress
 from clausier.services.users import CurrentUser
 from models.enums import Role
 from ui import cached
@@ -22,6 +19,7 @@ def render() -> None:
     user = require_role(Role.LECTURE)
     st.title("Tableau de bord")
     _this_week(user)
+    _lapsing()
     totals, buyers = cached.home()
 
     st.subheader("Heures d'insertion")
@@ -68,19 +66,10 @@ def render() -> None:
 TODO_SHOWN = 10  # compact: the follow-up page has the whole list
 
 
-@st.cache_data(ttl=60, show_spinner=False)
-def _todo(database_url: str, login: str, as_of: date) -> dashboard.WeekTodo:
-    """At most a minute old; cleared after a write in the app (ui.cached.clear clears every data cache)."""
-    from ui.db import session_scope
-
-    with session_scope() as session:
-        return dashboard.todo_this_week(session, login, as_of, shown=TODO_SHOWN)
-
-
 def _this_week(user: CurrentUser) -> None:
     """« À faire cette semaine »: the user's follow-ups overdue or due within 7 days, the team's count, and the
     situations six months after a contract's end to gather (DESIGN §3.7)."""
-    todo = _todo(config.database_url(), user.login, today())
+    todo = cached.todo_this_week(user.login, today(), TODO_SHOWN)
     st.subheader("À faire cette semaine")
     c1, c2, c3 = st.columns(3)
     c1.metric(
@@ -108,7 +97,8 @@ def _this_week(user: CurrentUser) -> None:
                     "En retard": ["oui" if r.due.overdue(as_of) else "" for r in shown],
                     "À faire": [r.due.kind.label for r in shown],
                     "Participant": [r.participant for r in shown],
-                    "Téléphone": [r.phone for r in shown],
+                    # contact details are for the roles that may handle personal data
+                    **({"Téléphone": [r.phone for r in shown]} if user.can(Role.SAISIE) else {}),
                     "Entreprise": [r.user_company or r.employer for r in shown],
                 }
             )
@@ -122,6 +112,38 @@ def _this_week(user: CurrentUser) -> None:
         )
 
 
+def _lapsing() -> None:
+    """Eligibility ending within the warning days, or lapsed under a running contract (DESIGN §3.2)."""
+    rows = cached.lapsing_eligibilities(today())
+    if not rows:
+        return
+    lapsed = sum(1 for r in rows if r.lapsed)
+    with st.expander(
+        f"Éligibilités à renouveler : {fmt_number(len(rows))} participant(s), dont {fmt_number(lapsed)} "
+        "expirée(s) en cours de contrat",
+        expanded=False,
+    ):
+        shown = rows[:LAPSING_SHOWN]
+        table(
+            pd.DataFrame(
+                {
+                    "Fin de validité": [fmt_date(r.end) for r in shown],
+                    "Jours restants": [r.days_left for r in shown],
+                    "Participant": [r.name for r in shown],
+                    "En contrat": ["oui" if r.in_contract else "" for r in shown],
+                    "Conseiller": [r.counsellor for r in shown],
+                    "Antenne": [r.antenna for r in shown],
+                }
+            )
+        )
+        if len(rows) > len(shown):
+            st.caption(
+                f"Les {len(shown)} plus proches sur {fmt_number(len(rows))} : la liste complète est sur la page "
+                "« Participants » (filtre « expire bientôt »)."
+            )
+
+
+LAPSING_SHOWN = 50
 LATE_SHOWN = 200  # a screen, not an archive: the download holds the whole list
 
 

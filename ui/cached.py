@@ -122,3 +122,29 @@ def _bilan_charts(database_url: str, scope, period, today) -> dict:
 def bilan_charts(scope, period, today) -> dict:
     """The Vega-Lite specs of the bilan's charts, by table key."""
     return _bilan_charts(config.database_url(), scope, period, today)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _todo(database_url: str, login: str, as_of, shown: int):
+    from clausier.services import dashboard
+
+    with session_scope() as session:
+        return dashboard.todo_this_week(session, login, as_of, shown=shown)
+
+
+def todo_this_week(login: str, as_of, shown: int):
+    """The follow-ups to do this week for ``login`` and the team (home page)."""
+    return _todo(config.database_url(), login, as_of, shown)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _lapsing(database_url: str, as_of):
+    from clausier.services import participants
+
+    with session_scope() as session:
+        return participants.lapsing_eligibilities(session, as_of)
+
+
+def lapsing_eligibilities(as_of):
+    """Eligibility ending soon or lapsed under contract (home page); cleared after a write in the app."""
+    return _lapsing(config.database_url(), as_of)

@@ -66,3 +66,28 @@ def test_first_run_can_load_the_s_demo(app_db):
     at.button[0].click().run()
     at = login(at, "mdupont", PASSWORD)
     assert at.title[0].value == "Tableau de bord"
+
+
+def test_home_page_lists_the_eligibilities_to_renew(with_users):
+    from datetime import timedelta
+
+    from models import Eligibility
+    from tests.builders import make_participant
+
+    engine = db.get_engine(with_users)
+    today = date.today()
+    with Session(engine) as session:
+        soon = make_participant(session, last_name="Bientôt", first_name="Léa")
+        fine = make_participant(session, last_name="Tranquille", first_name="Marc")
+        # valid 24 months (the setting): validated 700 days ago, it ends in about 30 days, within the 60-day warning
+        for person, validated in ((soon, today - timedelta(days=700)), (fine, today)):
+            session.add(Eligibility(participant_id=person.id, criterion_code="rsa", validated_on=validated,
+                                    validated_by="sophie"))  # fmt: skip
+        session.commit()
+    at = logged_in(Role.LECTURE).run()
+    assert not at.exception
+    expander = next(e for e in at.expander if e.label.startswith("Éligibilités à renouveler"))
+    assert expander.label.startswith("Éligibilités à renouveler : 1 participant(s), dont 0 expirée(s)")
+    frame = expander.dataframe[0].value
+    assert frame["Participant"].tolist() == ["Bientôt Léa"]
+    assert 0 < frame["Jours restants"].iloc[0] <= 60
