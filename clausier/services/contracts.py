@@ -478,18 +478,22 @@ def link_hours(session: Session, contract_id: int) -> int:
     return result.rowcount or 0
 
 
-def link_unlinked_hours(session: Session) -> int:
-    """Attach every hours entry that names no contract to the contract of its commitment and person whose
-    period holds its month (the one that started last, when two do); returns how many were attached."""
+def link_unlinked_hours(session: Session, batch_id: int | None = None) -> int:
+    """Attach every hours entry that names no contract (of one import batch, when given) to the contract of its
+    commitment and person whose period holds its month (the one that started last, when two do); returns how
+    many were attached. The hours import calls it for its batch, in its transaction."""
     c = EmploymentContract
-    rows = session.execute(
+    query = (
         select(HoursEntry.id, HoursEntry.month, c.id, c.start_date, c.actual_end, c.planned_end)
         .join(
             c,
             and_(c.commitment_id == HoursEntry.commitment_id, c.participant_id == HoursEntry.participant_id),
         )
         .where(HoursEntry.contract_id.is_(None))
-    ).all()
+    )
+    if batch_id is not None:
+        query = query.where(HoursEntry.import_batch_id == batch_id)
+    rows = session.execute(query).all()
     chosen: dict[int, tuple[date, int]] = {}
     for entry_id, month, contract_id, start, actual, planned in rows:
         end = _period_end(actual, planned)

@@ -32,7 +32,7 @@ from clausier import settings
 from clausier.errors import DomainError
 from clausier.rules.names import ascii_fold, name_key
 from clausier.rules.siret import check_siret
-from clausier.services import audit, hours_totals
+from clausier.services import audit, contracts, hours_totals
 from clausier.services.users import CurrentUser, require
 from models import Commitment, Company, EmploymentContract, HoursEntry, Lot, Participant
 from models.base import utcnow
@@ -812,6 +812,7 @@ def apply(session: Session, preview: Preview, user: CurrentUser, file_name: str,
     hours_totals.refresh(
         session, {(r.commitment_id, r.month) for rows in (preview.to_add, preview.changed) for r in rows}
     )
+    contracts.link_unlinked_hours(session, batch.id)  # the contract of each new entry, when one covers its month
     audit.record(
         session,
         user.login,

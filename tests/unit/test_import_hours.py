@@ -367,3 +367,27 @@ def test_cli_dry_run_then_import_and_refusal(world, tmp_path, monkeypatch, capsy
         assert "ligne 2, colonne « heures », valeur « abc » : n'est pas un nombre" in capsys.readouterr().out
     finally:
         db.dispose_engines()
+
+
+def test_imported_hours_are_attached_to_the_contract_that_covers_their_month(world):
+    eng = world["engine"]
+    with Session(eng) as session:
+        from models import Company
+
+        solo = session.exec(select(Company).where(Company.siret == world["solo"])).one()
+        contract = make_contract(session, participant_id=world["kevin"], employer_company_id=solo.id,
+                                 commitment_id=world["c_solo"], start_date=date(2026, 2, 10),
+                                 planned_end=date(2026, 3, 31))  # fmt: skip
+        contract_id = contract.id
+        session.commit()
+    content = (
+        "siret;nom;prénom;date_naissance;mois;heures\n"
+        f"{world['solo']};Martin;Kévin;02/01/1985;01/2026;10\n"  # before the contract: no contract
+        f"{world['solo']};Martin;Kévin;02/01/1985;02/2026;20\n"  # the month it starts in
+        f"{world['solo']};Martin;Kévin;02/01/1985;03/2026;30\n"
+    )
+    pv, batch = import_file(eng, content)
+    assert pv.errors == [] and batch.rows_added == 3
+    with Session(eng) as session:
+        linked = {e.month: e.contract_id for e in session.exec(select(HoursEntry))}
+    assert linked == {date(2026, 1, 1): None, date(2026, 2, 1): contract_id, date(2026, 3, 1): contract_id}
