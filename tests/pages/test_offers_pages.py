@@ -13,8 +13,17 @@ from clausier import db
 from clausier.services import offers
 from clausier.services.offers import OfferInput
 from clausier.services.users import CurrentUser
-from models import Candidacy, CandidacyEvent, Commune, Eligibility, JobOffer, ParticipantTrade
-from models.enums import CandidacyStatus, ExperienceLevel, OfferStatus, Role
+from models import (
+    Candidacy,
+    CandidacyEvent,
+    Commune,
+    Eligibility,
+    EmploymentContract,
+    FollowUp,
+    JobOffer,
+    ParticipantTrade,
+)
+from models.enums import CandidacyStatus, ExperienceLevel, FollowUpKind, OfferStatus, Role
 from pages.candidats_rapprochement import editor_key
 from tests.builders import make_commitment, make_contract, make_participant, save
 from tests.pages.conftest import logged_in, open_url_path
@@ -175,7 +184,7 @@ def test_saisie_creates_an_offer_and_a_refused_form_keeps_what_was_typed(with_us
     assert any("Aucune offre ne correspond" in i.value for i in at.info)  # the list shows the open ones
 
 
-def test_from_offer_to_hired_through_the_pages(with_users):
+def test_from_offer_to_hired_under_contract_and_followed_up_through_the_pages(with_users):
     w = _world(with_users)
     # Offres d'emploi: the company's need becomes an offer
     at = _page(Role.SAISIE, "offres")
@@ -264,6 +273,31 @@ def test_from_offer_to_hired_through_the_pages(with_users):
         assert session.get(JobOffer, offer.id).status is OfferStatus.FILLED
         events = session.exec(select(CandidacyEvent).where(CandidacyEvent.candidacy_id == mason_id)).all()
     assert [e.to_status for e in events][-1] is CandidacyStatus.HIRED
+
+    # The contract, saved from the pre-filled form, then its first follow-up call on « Suivi dans l'emploi »
+    # (AppTest does not stay on a page reached by st.switch_page: the next run would be the board's again, so
+    # the test opens the contracts page by its address with the same hand-over key the board set)
+    at.session_state["contract_prefill_candidacy"] = mason_id
+    at = open_url_path(at, "contrats").run()
+    assert at.selectbox(key="ct_new0_participant_id").value == w["mason"].id
+    at.date_input(key="ct_new0_start_date").set_value(date.today())  # the employer takes him on at once
+    _click(at, "Enregistrer le contrat")
+    assert "Contrat enregistré." in [s.value for s in at.success], [e.value for e in at.error]
+    with Session(db.get_engine(with_users)) as session:
+        contract = session.exec(select(EmploymentContract).where(EmploymentContract.candidacy_id == mason_id)).one()
+    assert (contract.participant_id, contract.candidacy_id, contract.offer_id) == (w["mason"].id, mason_id, offer.id)
+    at = open_url_path(at, "suivi-emploi").run()
+    at.radio(key="fu_view").set_value("Journal d'un contrat").run()
+    at.selectbox(key="fu_contract").set_value(contract.id).run()
+    form = f"fu_add_{contract.id}0_"
+    at.date_input(key=form + "on").set_value(date.today())
+    at.selectbox(key=form + "kind").set_value(FollowUpKind.CALL)
+    at.text_area(key=form + "notes").input("Premier appel : bien accueilli sur le chantier")
+    _click(at, "Enregistrer le suivi")
+    assert any("Appel du" in s.value for s in at.success), [e.value for e in at.error]
+    with Session(db.get_engine(with_users)) as session:
+        call = session.exec(select(FollowUp)).one()
+    assert (call.contract_id, call.kind, call.by) == (contract.id, FollowUpKind.CALL, "sophie")
 
     # back on the board: one hired, the other still positioned; the road worker withdraws with a reason
     at = _page(Role.SAISIE, "positionnements")
