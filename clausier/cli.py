@@ -154,6 +154,30 @@ def cmd_import_hours(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_anonymise(args: argparse.Namespace) -> int:
+    """GDPR retention (DESIGN §6): list the participants with no activity for « retention_years » and, with
+    --apply, anonymise them all in one transaction, as the admin named by --user."""
+    from datetime import date
+
+    from clausier.services import participants, users
+
+    with db.session_scope(_engine()) as session:
+        user = users.current_user(session, args.user)
+        if user is None or not user.can(Role.ADMIN):
+            print(f"« {args.user} » n'est pas un administrateur actif.", file=sys.stderr)
+            return 2
+        today = date.today()
+        rows = participants.retention_candidates(session, today)
+        limit = participants.retention_limit(session, today)
+        print(f"{len(rows)} participant(s) sans activité depuis le {limit:%d/%m/%Y}.")
+        if not args.apply:
+            print("Essai à blanc : personne n'a été anonymisé (ajoutez --apply).")
+            return 0
+        done = participants.anonymise_expired(session, user, [r.participant_id for r in rows], today)
+        print(f"{done} participant(s) anonymisé(s).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m clausier",
@@ -190,6 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="vérifier seulement, sans rien enregistrer")
     p.add_argument("--user", default="admin", help="identifiant de l'utilisateur qui importe (rôle saisie)")
     p.set_defaults(func=cmd_import_hours)
+
+    p = sub.add_parser("anonymise", help="RGPD : anonymiser les participants sans activité depuis la durée fixée")
+    p.add_argument("--apply", action="store_true", help="anonymiser (sans cette option : compter seulement)")
+    p.add_argument("--user", default="admin", help="identifiant de l'administrateur qui anonymise")
+    p.set_defaults(func=cmd_anonymise)
 
     p = sub.add_parser("backup", help="sauvegarder la base (SQLite, à chaud)")
     p.add_argument("--to", help="dossier ou fichier de destination (défaut : data/backups/)")

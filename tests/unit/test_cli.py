@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,34 @@ def test_backup_then_restore_through_the_command_line(cli_db, tmp_path, monkeypa
     with Session(db.get_engine(cli_db)) as session:
         assert session.exec(select(User.login)).all() == ["anne"]
     assert main(["restore", str(tmp_path / "absent.db"), "--yes"]) == 2
+
+
+def test_anonymise_counts_then_applies_for_an_admin_only(cli_db, capsys):
+    from datetime import datetime, timedelta
+
+    from clausier.services.users import hash_password
+    from models import Participant
+    from models.enums import Role
+    from tests.builders import make_participant
+
+    assert main(["upgrade"]) == 0
+    long_ago = datetime.now(UTC) - timedelta(days=6 * 366)
+    with Session(db.get_engine(cli_db)) as session:
+        for login, role in (("chef", Role.ADMIN), ("sophie", Role.SAISIE)):
+            session.add(User(login=login, name=login, email=f"{login}@plie.test", role=role,
+                             password_hash=hash_password("Tilleul-Velo-Maree-42")))  # fmt: skip
+        old = make_participant(session, last_name="Oublié", first_name="Jean", created_at=long_ago)
+        new = make_participant(session, last_name="Récent", first_name="Léa")
+        session.commit()
+        old_id, new_id = old.id, new.id
+    capsys.readouterr()
+    assert main(["anonymise", "--user", "sophie"]) == 2
+    assert main(["anonymise", "--user", "chef"]) == 0
+    assert "1 participant(s) sans activité" in capsys.readouterr().out
+    with Session(db.get_engine(cli_db)) as session:
+        assert session.get(Participant, old_id).anonymised_at is None  # counted only
+    assert main(["anonymise", "--user", "chef", "--apply"]) == 0
+    assert "1 participant(s) anonymisé(s)." in capsys.readouterr().out
+    with Session(db.get_engine(cli_db)) as session:
+        assert session.get(Participant, old_id).anonymised_at is not None
+        assert session.get(Participant, new_id).last_name == "Récent"
