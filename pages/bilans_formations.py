@@ -4,18 +4,26 @@ participants; they count in the GPEC supply. Everyone reads; saisie and admin wr
 import pandas as pd
 import streamlit as st
 
-from clausier.db import ConcurrentEditError
-from clausier.errors import DomainError, ValidationError
 from clausier.formatting import fmt_date
 from clausier.services import partners, trainings
 from clausier.services.trainings import Period, TrainingInput
 from clausier.services.users import CurrentUser
 from models.enums import Role, TrainingStatus
-from ui import cached
 from ui.db import session_scope
 from ui.exports import download_buttons
 from ui.progress_filters import today
-from ui.widgets import error, field_error, flash, form_prefix, md_escape, require_role, run_action, table
+from ui.widgets import (
+    clear_edit_form,
+    error,
+    field_error,
+    flash,
+    form_prefix,
+    md_escape,
+    require_role,
+    run_action,
+    save_edit,
+    table,
+)
 
 KEY = "trn"
 NEW = "trn_new"  # widget keys of the create form (a new generation after each success)
@@ -299,33 +307,13 @@ def _edit(user: CurrentUser, trade_labels: dict[str, str]) -> None:
 
 
 def _clear_edit() -> None:
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(EDIT)]:
-        del st.session_state[key]
-    st.session_state.pop(LOADED, None)
+    clear_edit_form(EDIT, LOADED)
 
 
 def _save(action, message: str) -> None:
     """One write on the chosen training; afterwards (or when someone else saved it meanwhile) the form is filled
     again from the database."""
-    try:
-        with session_scope() as session:
-            action(session)
-    except ValidationError as exc:
-        st.session_state[f"{KEY}_edit_errors"] = exc.errors
-        st.rerun()
-    except ConcurrentEditError as exc:
-        _clear_edit()
-        st.session_state.pop(f"{KEY}_edit_errors", None)
-        st.session_state[f"{KEY}_flash"] = [("warning", str(exc))]
-        st.rerun()
-    except DomainError as exc:
-        error(str(exc))
-        return
-    _clear_edit()
-    st.session_state.pop(f"{KEY}_edit_errors", None)
-    st.session_state[f"{KEY}_flash"] = [message]
-    cached.clear()
-    st.rerun()
+    save_edit(action, message, key=KEY, edit_prefix=EDIT, loaded_key=LOADED)
 
 
 if __name__ == "__main__":  # opened by its address before app.py ran: the login gate, never the screen

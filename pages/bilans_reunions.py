@@ -7,19 +7,26 @@ import pandas as pd
 import streamlit as st
 
 from clausier import db
-from clausier.db import ConcurrentEditError
-from clausier.errors import DomainError, ValidationError
 from clausier.formatting import fmt_date
 from clausier.reports.bilan import Scope, ScopeKind
 from clausier.services import meetings
 from clausier.services.meetings import MeetingInput
 from clausier.services.users import CurrentUser
 from models.enums import MeetingKind, Role
-from ui import cached
 from ui.db import engine, session_scope
 from ui.exports import download_buttons
 from ui.progress_filters import today
-from ui.widgets import error, field_error, flash, form_prefix, require_role, run_action, table
+from ui.widgets import (
+    clear_edit_form,
+    error,
+    field_error,
+    flash,
+    form_prefix,
+    require_role,
+    run_action,
+    save_edit,
+    table,
+)
 
 KEY = "mtg"
 NEW = "mtg_new"
@@ -251,33 +258,13 @@ def _edit(user: CurrentUser, operations: dict[int, str]) -> None:
 
 
 def _clear_edit() -> None:
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(EDIT)]:
-        del st.session_state[key]
-    st.session_state.pop(LOADED, None)
+    clear_edit_form(EDIT, LOADED)
 
 
 def _save(action, message: str) -> None:
     """One write on the chosen meeting; afterwards (or when someone else saved it meanwhile) the form is filled
     again from the database."""
-    try:
-        with session_scope() as session:
-            action(session)
-    except ValidationError as exc:
-        st.session_state[f"{KEY}_edit_errors"] = exc.errors
-        st.rerun()
-    except ConcurrentEditError as exc:
-        _clear_edit()
-        st.session_state.pop(f"{KEY}_edit_errors", None)
-        st.session_state[f"{KEY}_flash"] = [("warning", str(exc))]
-        st.rerun()
-    except DomainError as exc:
-        error(str(exc))
-        return
-    _clear_edit()
-    st.session_state.pop(f"{KEY}_edit_errors", None)
-    st.session_state[f"{KEY}_flash"] = [message]
-    cached.clear()
-    st.rerun()
+    save_edit(action, message, key=KEY, edit_prefix=EDIT, loaded_key=LOADED)
 
 
 if __name__ == "__main__":  # opened by its address before app.py ran: the login gate, never the screen

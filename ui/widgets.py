@@ -91,6 +91,43 @@ def run_action(action, *, errors_key: str, flash_key: str, message: str, clear_p
     st.rerun()
 
 
+def clear_edit_form(edit_prefix: str, loaded_key: str) -> None:
+    """Forget an edit form's widgets and the (id, version) it was filled from: the next run fills it again."""
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(edit_prefix)]:
+        del st.session_state[key]
+    st.session_state.pop(loaded_key, None)
+
+
+def save_edit(action, message: str, *, key: str, edit_prefix: str, loaded_key: str) -> None:
+    """One write on a record shown in an edit form (errors in ``{key}_edit_errors``, messages in ``{key}_flash``).
+    Done, or refused because someone else saved the record meanwhile: the form is filled again from the database
+    (with a warning in the second case). Refused for a field: the messages go next to the fields, input kept."""
+    from clausier.db import ConcurrentEditError
+    from ui import cached
+    from ui.db import session_scope
+
+    errors_key, flash_key = f"{key}_edit_errors", f"{key}_flash"
+    try:
+        with session_scope() as session:
+            action(session)
+    except ValidationError as exc:
+        st.session_state[errors_key] = exc.errors
+        st.rerun()
+    except ConcurrentEditError as exc:
+        clear_edit_form(edit_prefix, loaded_key)
+        st.session_state.pop(errors_key, None)
+        st.session_state[flash_key] = [("warning", str(exc))]
+        st.rerun()
+    except DomainError as exc:
+        error(str(exc))
+        return
+    clear_edit_form(edit_prefix, loaded_key)
+    st.session_state.pop(errors_key, None)
+    st.session_state[flash_key] = [message]
+    cached.clear()
+    st.rerun()
+
+
 def form_prefix(base: str) -> str:
     """Keys of a create form's widgets: a new generation after each success empties the form (see run_action)."""
     return f"{base}{st.session_state.get(f'gen:{base}', 0)}_"

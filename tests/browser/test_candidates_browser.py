@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from clausier import db
@@ -101,15 +102,40 @@ def shot(page, output_dir, name: str) -> None:
     page.screenshot(path=str(output_dir / f"{name}.png"), full_page=True)
 
 
-def fill_date(page, label: str, day: date) -> None:
-    """Type a date into a Streamlit date input (format DD/MM/YYYY) by its label."""
-    box = page.locator("[data-testid='stDateInput']").filter(has=page.get_by_text(label, exact=True)).first
-    entry = box.locator("input").first
-    entry.click()
-    entry.fill(day.strftime("%d/%m/%Y"))
-    entry.press("Enter")
-    page.keyboard.press("Escape")  # the calendar pop-up, if still open
-    assert entry.input_value() == day.strftime("%d/%m/%Y"), entry.input_value()
+def fill_date(page, label: str, day: date, root=None) -> None:
+    """Type a date into a Streamlit date input by its label: its day, month and year fields (react-aria spin
+    buttons) take the digits in turn."""
+    root = root or page
+    box = root.locator("[data-testid='stDateInput']").filter(has=page.get_by_text(label, exact=True)).first
+    box.get_by_role("spinbutton").first.click()
+    page.keyboard.type(day.strftime("%d%m%Y"))
+    page.keyboard.press("Tab")
+    expect(box.locator("input[type='date']")).to_have_value(day.isoformat(), timeout=5_000)
+
+
+def choose_in(page, root, label: str, option: str) -> None:
+    """``choose`` inside one part of the page (a tab, a form): the page may hold another box of the same label."""
+    box = (
+        root.locator("[data-testid='stSelectbox'], [data-testid='stMultiSelect']")
+        .filter(has=page.get_by_text(label, exact=True))
+        .first
+    )
+    for _ in range(5):
+        wait_idle(page)
+        box.locator("input").first.click()
+        try:
+            page.get_by_role("option", name=option).first.click(timeout=5_000)
+        except Exception:  # noqa: BLE001 - the list was redrawn or did not open: close it and try again
+            page.get_by_role("heading").first.click()
+            continue
+        if box.get_attribute("data-testid") == "stMultiSelect":
+            page.keyboard.press("Escape")  # a multiselect stays open after a choice
+        wait_idle(page)
+        shown = box.evaluate("el => el.innerText + ' ' + [...el.querySelectorAll('input')].map(i => i.value).join(' ')")
+        if option in shown:
+            return
+    page.screenshot(path=str(OUTPUT / "choix-impossible.png"), full_page=True)
+    raise AssertionError(f"impossible de choisir « {option} » dans « {label} » : {box.inner_text()!r}")
 
 
 def answer(page, question: str, option: str) -> None:
@@ -140,13 +166,14 @@ def test_offer_matching_candidacy_contract_and_follow_up(browser, sqlite_url, ou
 
         # Offres d'emploi: the company's need becomes an offer (the trade comes from the lot)
         open_tab(page, "Nouvelle offre", "Intitulé du poste")
-        choose(page, "Entreprise", f"{COMPANY} ({ids['siret']})")
+        form = page.get_by_role("tabpanel", name="Nouvelle offre")
+        choose_in(page, form, "Entreprise", f"{COMPANY} ({ids['siret']})")
         field(page, "Intitulé du poste").fill(OFFER)
-        choose(page, "Type de contrat", "CDD")
-        fill_date(page, "Date de début", START)
-        fill_date(page, "Date de fin (vide pour un CDI)", END)
-        choose(page, "Commune du lieu de travail", "Dunkerque")
-        choose(page, "Prérequis (permis, CACES, habilitations)", "Permis B")
+        choose_in(page, form, "Type de contrat", "CDD")
+        fill_date(page, "Date de début", START, form)
+        fill_date(page, "Date de fin (vide pour un CDI)", END, form)
+        choose_in(page, form, "Commune du lieu de travail", "Dunkerque")
+        choose_in(page, form, "Prérequis (permis, CACES, habilitations)", "Permis B")
         shot(page, output_dir, "01-offre-formulaire")
         button(page, "Créer l'offre")
         page.get_by_text(f"Offre « {OFFER} » créée.").wait_for(timeout=TIMEOUT)
