@@ -158,16 +158,13 @@ def _progress_chart() -> None:
     if not rows:
         st.info("Aucun engagement ne correspond à ces filtres.")
         return
-    groups, _overall, late = cached.progress_rollups(filters, as_of, level)
-    title = f"Heures d'insertion réalisées / engagées par {level.label.lower()}"
-    chart = charts.progress_chart(
-        [(g.label, g.progress) for g in groups], title=title, as_of=as_of, filters=described, axis_title=level.label
-    )
-    if len(groups) > charts.MAX_BARS:
-        st.caption(f"Les {charts.MAX_BARS} {level.label.lower()}s qui demandent le plus d'attention sur {len(groups)}.")
+    _groups, _overall, late = cached.progress_rollups(filters, as_of, level)
+    chart, groups = cached.progress_chart(filters, as_of, level, described)
+    if groups > charts.MAX_BARS:
+        st.caption(f"Les {charts.MAX_BARS} {level.label.lower()}s qui demandent le plus d'attention sur {groups}.")
     # Streamlit sizes the element from the chart's own height (the bars only): room for titles, axis and legend.
-    shown = min(len(groups), charts.MAX_BARS)
-    st.altair_chart(chart, theme=None, width="content", height=shown * charts.BAR_HEIGHT + 170)
+    shown = min(groups, charts.MAX_BARS)
+    st.vega_lite_chart(spec=chart, theme=None, width="content", height=shown * charts.BAR_HEIGHT + 170)
     stamp = as_of.isoformat()
     c1, c2 = st.columns(2)
     c1.download_button(

@@ -60,6 +60,27 @@ def progress_rollups(filters, as_of, level):
     return _rollups(config.database_url(), filters, as_of, level)
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def _progress_chart(database_url: str, filters, as_of, level, described: tuple[str, ...]) -> tuple[dict, int]:
+    from clausier.reports import charts
+
+    groups, _overall, _late = _rollups(database_url, filters, as_of, level)
+    chart = charts.progress_chart(
+        [(g.label, g.progress) for g in groups],
+        title=f"Heures d'insertion réalisées / engagées par {level.label.lower()}",
+        as_of=as_of,
+        filters=list(described),
+        axis_title=level.label,
+    )
+    return chart.to_dict(), len(groups)
+
+
+def progress_chart(filters, as_of, level, described) -> tuple[dict, int]:
+    """The Vega-Lite spec of the progress chart (built and checked by Altair once, not at every rerun) and the
+    number of groups it was drawn from."""
+    return _progress_chart(config.database_url(), filters, as_of, level, tuple(described))
+
+
 @st.cache_data(ttl=300, show_spinner=False)
 def filter_choices(database_url: str) -> dict:
     from clausier.services import progress

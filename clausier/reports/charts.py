@@ -117,16 +117,17 @@ def progress_chart(
     )
 
 
-def chart_png(chart: alt.TopLevelMixin, scale: float = 2) -> bytes:
+def chart_png(chart: alt.TopLevelMixin | dict, scale: float = 2) -> bytes:
     """The chart as a PNG (white background, French number format), about 1,600 px wide at scale 2."""
     return vl_convert.vegalite_to_png(_spec(chart), scale=scale, format_locale="fr-FR")
 
 
-def chart_svg(chart: alt.TopLevelMixin) -> str:
+def chart_svg(chart: alt.TopLevelMixin | dict) -> str:
     return vl_convert.vegalite_to_svg(_spec(chart), format_locale="fr-FR")
 
 
-def _spec(chart: alt.TopLevelMixin) -> dict:
-    spec = chart.to_dict()
+def _spec(chart: alt.TopLevelMixin | dict) -> dict:
+    """The Vega-Lite spec of an Altair chart, or a copy of a spec already made (see ui.cached.progress_chart)."""
+    spec = dict(chart) if isinstance(chart, dict) else chart.to_dict()
     spec.setdefault("background", "white")
     return spec
