@@ -138,12 +138,24 @@ def _fields(prefix: str, errors: dict, choices: offers.OfferChoices, company_id,
     with session_scope() as session:
         lots, lot_trades = offers.lots_of(session, company_id)
     lot_ids = [None, *lots]
+    # A keyed select box keeps its value when its options change: another company's lots start afresh (its only
+    # lot chosen by default) instead of keeping « Sans lot » from before the company was chosen.
+    seen = f"{prefix}lot_company"
+    if st.session_state.get(seen, company_id) != company_id:
+        st.session_state[f"{prefix}lot"] = lot_ids[1] if len(lot_ids) == 2 else None
+        default = 0  # the value set here is the one shown
+    elif c and c.lot_id in lot_ids:
+        default = lot_ids.index(c.lot_id)
+    else:
+        default = 1 if len(lot_ids) == 2 else 0
+    st.session_state[seen] = company_id
     lot_id = st.selectbox(
         "Lot (marché où l'entreprise est engagée)",
         lot_ids,
-        index=lot_ids.index(c.lot_id) if c and c.lot_id in lot_ids else (1 if len(lot_ids) == 2 else 0),
+        index=default,
         format_func=lambda i: "Sans lot" if i is None else lots[i],
         key=f"{prefix}lot",
+        placeholder="Sans lot",  # shown for None when set through the session state
     )
     field_error(errors, "lot_id")
     trades = [None, *choices.trades]

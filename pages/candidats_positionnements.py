@@ -165,6 +165,11 @@ def _board(rows: list[candidacies.BoardRow], counts: dict, people_in_charge: dic
 def _one(user, rows: list[candidacies.BoardRow]) -> None:
     st.subheader("Un positionnement")
     labels = {r.candidacy_id: f"{r.participant} — {r.offer_title} ({r.company}) · {r.status.label}" for r in rows}
+    # A move changes the candidacy's label (its step): the browser names the choice by its old label, no longer
+    # offered, and would drop it at the next click (a submitted move lost); set again, the choice goes with it.
+    repick = st.session_state.pop(f"{KEY}_repick", None)
+    if repick in labels:
+        st.session_state[f"{KEY}_pick"] = repick
     candidacy_id = st.selectbox(
         "Positionnement", list(labels), index=None, placeholder="Choisir…", format_func=labels.get, key=f"{KEY}_pick"
     )
@@ -293,6 +298,7 @@ def _move(
         st.rerun()
     except ConcurrentEditError as exc:
         _forget(candidacy_id)
+        st.session_state[f"{KEY}_repick"] = candidacy_id
         st.session_state[f"{KEY}_flash"] = [("warning", str(exc))]
         cached.clear()
         st.rerun()
@@ -304,6 +310,7 @@ def _move(
     cached.clear()
     if result.to_status is CandidacyStatus.HIRED:
         _to_contract(candidacy_id)
+    st.session_state[f"{KEY}_repick"] = candidacy_id
     st.rerun()
 
 

@@ -3,6 +3,7 @@ presented and hired; the contract form arrives pre-filled and is saved; a phone 
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -38,6 +39,7 @@ OFFER = "Maçon (H/F)"
 PERSON = "DUBOIS Inès"
 CHECK = {"Parcours": "Oui", "Motivation": "Oui", "Éligibilité": "Oui", "Adéquation avec l'offre": "Oui"}
 COMMENT = "Très motivée, CACES à jour, disponible tout de suite."
+VALIDATION_NOTE = "Validée par la Candidathèque (Nadia)."
 CALL_NOTE = "Premier appel : bonne intégration dans l'équipe."
 
 
@@ -75,7 +77,10 @@ def _world(url: str) -> dict:
             own_vehicle=True,
             phone="06 12 34 56 78",
         )
-        save(session, ParticipantTrade(participant_id=person.id, trade_code="F1703", experience=ExperienceLevel.CONFIRMED))
+        save(
+            session,
+            ParticipantTrade(participant_id=person.id, trade_code="F1703", experience=ExperienceLevel.CONFIRMED),
+        )
         save(
             session,
             Eligibility(
@@ -144,20 +149,40 @@ def answer(page, question: str, option: str) -> None:
     group.locator("label").filter(has_text=option).first.click()
 
 
-def tick_first_row(page) -> None:
-    """Tick the « Choisir » cell of the first row of the ranked table (a canvas-drawn glide data grid)."""
+def tick_first_row(page, then_button: str) -> None:
+    """Tick the « Choisir » cell of the first row of the ranked table. The table is drawn on a canvas (glide data
+    grid): a click on the cell's left edge selects it, the space bar ticks it; tried again until ``then_button``
+    (its label counts the ticks) shows, as a rerun may redraw the table under the click."""
     grid = page.locator("[data-testid='stDataFrame']").first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 25, box["y"] + 35 + 17)
+    for _ in range(4):
+        wait_idle(page)
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + 8, box["y"] + 36 + 18)  # header row 36 px, then the first row (36 px)
+        page.keyboard.press(" ")
+        wait_idle(page)
+        if page.get_by_role("button", name=then_button, exact=True).count():
+            return
+    page.screenshot(path=str(OUTPUT / "case-non-cochee.png"), full_page=True)
+    raise AssertionError(f"la case « Choisir » ne se coche pas (bouton « {then_button} » absent)")
+
+
+def submit(page, name: str) -> None:
+    """A form's submit button (an expander of the same title may share its name)."""
+    page.get_by_test_id("stFormSubmitButton").get_by_role("button", name=name, exact=True).click()
+    wait_idle(page)
+
+
+def form_of(page, submit_name: str):
+    return page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name=submit_name, exact=True))
 
 
 def test_offer_matching_candidacy_contract_and_follow_up(browser, sqlite_url, output_dir):
     ids = _world(sqlite_url)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
     server = start_server(sqlite_url, output_dir / "streamlit.log")
     try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
         page.goto(server.url + "/offres", timeout=TIMEOUT)
         page.get_by_text("Connexion à Clausier").wait_for(timeout=TIMEOUT)
         do_login(page, "sophie", PASSWORD)
@@ -168,6 +193,11 @@ def test_offer_matching_candidacy_contract_and_follow_up(browser, sqlite_url, ou
         open_tab(page, "Nouvelle offre", "Intitulé du poste")
         form = page.get_by_role("tabpanel", name="Nouvelle offre")
         choose_in(page, form, "Entreprise", f"{COMPANY} ({ids['siret']})")
+        lot_box = form.locator("[data-testid='stSelectbox']").filter(
+            has=page.get_by_text("Lot (marché où l'entreprise est engagée)", exact=True)
+        )
+        # the company's only lot is chosen by default, and with it the lot's trade (F1703)
+        expect(lot_box.get_by_role("combobox")).to_have_value(re.compile("LOT-02 Maçonnerie"))
         field(page, "Intitulé du poste").fill(OFFER)
         choose_in(page, form, "Type de contrat", "CDD")
         fill_date(page, "Date de début", START, form)
@@ -178,5 +208,126 @@ def test_offer_matching_candidacy_contract_and_follow_up(browser, sqlite_url, ou
         button(page, "Créer l'offre")
         page.get_by_text(f"Offre « {OFFER} » créée.").wait_for(timeout=TIMEOUT)
         shot(page, output_dir, "02-offre-creee")
+        listed = page.get_by_test_id("stDataFrame").first
+        expect(listed).to_be_visible()
+
+        # Rapprochement: the open offer is chosen, the mason ranked with her score; tick her and position her
+        open_page(page, "Rapprochement")
+        offer_label = f"{OFFER} — {COMPANY} (début {START:%d/%m/%Y})"
+        offer_box = page.locator("[data-testid='stSelectbox']").filter(
+            has=page.get_by_text("Offre ouverte", exact=True)
+        )
+        expect(offer_box.get_by_role("combobox")).to_have_value(offer_label)
+        page.get_by_text("1 participant(s) disponible(s) et éligible(s)").wait_for(timeout=TIMEOUT)
+        shot(page, output_dir, "03-rapprochement")
+        ranked = page.locator("#glide-cell-2-0")  # the grid's accessible copy: participant of the first row
+        expect(ranked).to_have_text(PERSON)
+        expect(page.locator("#glide-cell-1-0")).to_have_text("100")  # her score (same trade, eligible, etc.)
+        tick_first_row(page, "Positionner les personnes choisies (1)")
+        shot(page, output_dir, "04-rapprochement-coche")
+        button(page, "Positionner les personnes choisies (1)")
+        page.get_by_text("1 personne(s) positionnée(s).").wait_for(timeout=TIMEOUT)
+        shot(page, output_dir, "05-positionne")
+
+        # Positionnements: the phone check (four answers and a comment), validation, presentation, hired
+        open_page(page, "Positionnements")
+        choose(page, "Positionnement", f"{PERSON} — {OFFER} ({COMPANY}) · Positionné")
+        page.get_by_text("tél. 06 12 34 56 78").wait_for(timeout=TIMEOUT)  # the number to call
+        for question, option in CHECK.items():
+            answer(page, question, option)
+        form_of(page, "Enregistrer la vérification").get_by_role("textbox", name="Commentaire de l'appel").fill(COMMENT)
+        shot(page, output_dir, "06-verification")
+        submit(page, "Enregistrer la vérification")
+        page.get_by_text("Positionnement passé de « Positionné » à « Vérifié ».").wait_for(timeout=TIMEOUT)
+        form_of(page, "Valider (Candidathèque)").get_by_role("textbox", name="Note (facultative)").fill(VALIDATION_NOTE)
+        submit(page, "Valider (Candidathèque)")
+        page.get_by_text("Positionnement passé de « Vérifié » à « Validé ».").wait_for(timeout=TIMEOUT)
+        submit(page, "Présenter à l'employeur")
+        page.get_by_text("Positionnement passé de « Validé » à « Présenté à l'employeur ».").wait_for(timeout=TIMEOUT)
+        shot(page, output_dir, "07-presente")
+        mark = form_of(page, "Retenu par l'employeur").get_by_role("checkbox")
+        expect(mark).to_be_checked()  # the offer's last post: marked « pourvue » with the hire
+        submit(page, "Retenu par l'employeur")
+
+        # Contrats: the new-contract form, pre-filled from the candidacy
+        page.get_by_role("heading", name="Contrats").first.wait_for(timeout=TIMEOUT)
+        wait_idle(page)
+        page.get_by_text("Pré-rempli depuis le positionnement n°").wait_for(timeout=TIMEOUT)
+        for label, value in (
+            ("Participant", "DUBOIS Inès"),
+            ("Entreprise utilisatrice", COMPANY),
+            ("Employeur", COMPANY),
+            ("Engagement (lot)", "LOT-02"),
+            ("Type de contrat", "CDD"),
+        ):
+            box = page.locator("[data-testid='stSelectbox']").filter(has=page.get_by_text(label, exact=True)).first
+            expect(box.get_by_role("combobox")).to_have_value(re.compile(re.escape(value)))
+        start_box = page.locator("[data-testid='stDateInput']").filter(has=page.get_by_text("Début", exact=True))
+        expect(start_box.locator("input[type='date']")).to_have_value(START.isoformat())
+        shot(page, output_dir, "08-contrat-pre-rempli")
+        button(page, "Enregistrer le contrat")
+        page.get_by_text("Contrat enregistré.").wait_for(timeout=TIMEOUT)
+        shot(page, output_dir, "09-contrat-enregistre")
+
+        # Suivi dans l'emploi: the contract's log, a phone call noted
+        open_page(page, "Suivi dans l'emploi")
+        page.get_by_text("Journal d'un contrat", exact=True).click()
+        wait_idle(page)
+        choose(page, "Contrat", f"{PERSON} — {COMPANY}")
+        page.get_by_text("Aucun suivi noté pour ce contrat.").wait_for(timeout=TIMEOUT)
+        call = form_of(page, "Enregistrer le suivi")
+        expect(call.locator("[data-testid='stSelectbox']").get_by_role("combobox")).to_have_value("Appel")
+        call.get_by_role("textbox", name="Notes").fill(CALL_NOTE)
+        submit(page, "Enregistrer le suivi")
+        page.get_by_text(f"Appel du {TODAY:%d/%m/%Y} noté.").wait_for(timeout=TIMEOUT)
+        expect(page.get_by_text("Aucun suivi noté pour ce contrat.")).to_have_count(0)
+        shot(page, output_dir, "10-suivi-appel")
+    except Exception:
+        page.screenshot(path=str(output_dir / "echec.png"), full_page=True)  # what the page showed
+        raise
     finally:
         stop_server(server)
+
+    engine = db.make_engine(sqlite_url)
+    with Session(engine) as session:
+        candidacy = session.exec(select(Candidacy)).one()
+        offer = session.exec(select(JobOffer)).one()
+        events = session.exec(
+            select(CandidacyEvent).where(CandidacyEvent.candidacy_id == candidacy.id).order_by(CandidacyEvent.id)
+        ).all()
+        contract = session.exec(select(EmploymentContract)).one()
+        calls = session.exec(select(FollowUp)).all()
+    engine.dispose()
+    assert (offer.title, offer.lot_id, offer.trade_code) == (OFFER, ids["lot"], "F1703")
+    assert offer.company_id == ids["company"]
+    assert (offer.start_date, offer.end_date, offer.requirements) == (START, END, "B")
+    assert offer.status is OfferStatus.FILLED
+    assert (candidacy.offer_id, candidacy.participant_id, candidacy.score) == (offer.id, ids["person"], 100)
+    assert candidacy.status is CandidacyStatus.HIRED and candidacy.in_charge == "sophie"
+    assert (candidacy.check_pathway, candidacy.check_motivation, candidacy.check_eligibility, candidacy.check_fit) == (
+        True,
+        True,
+        True,
+        True,
+    )
+    assert candidacy.check_comment == COMMENT and candidacy.checked_by == "sophie"
+    assert [(e.from_status, e.to_status) for e in events] == [
+        (None, CandidacyStatus.POSITIONED),
+        (CandidacyStatus.POSITIONED, CandidacyStatus.CHECKED),
+        (CandidacyStatus.CHECKED, CandidacyStatus.VALIDATED),
+        (CandidacyStatus.VALIDATED, CandidacyStatus.PRESENTED),
+        (CandidacyStatus.PRESENTED, CandidacyStatus.HIRED),
+    ]
+    assert {e.by for e in events} == {"sophie"} and events[2].comment == VALIDATION_NOTE
+    assert (contract.participant_id, contract.candidacy_id) == (ids["person"], candidacy.id)
+    assert contract.offer_id == offer.id
+    assert (contract.employer_company_id, contract.user_company_id, contract.commitment_id) == (
+        ids["company"],
+        ids["company"],
+        ids["commitment"],
+    )
+    assert (contract.contract_type_code, contract.start_date, contract.planned_end) == ("cdd", START, END)
+    assert contract.weekly_hours_h100 == 3500 and contract.in_charge == "sophie" and contract.actual_end is None
+    assert [(c.contract_id, c.on, c.kind, c.by, c.notes) for c in calls] == [
+        (contract.id, TODAY, FollowUpKind.CALL, "sophie", CALL_NOTE)
+    ]
