@@ -121,7 +121,7 @@ def _breakdown(specs: dict, breakdown: Breakdown, stem: str) -> None:
             breakdown.unit: st.column_config.NumberColumn(format=number_format)
             if breakdown.frame[breakdown.unit].dtype != object
             else st.column_config.TextColumn(),
-            indicators.SHARE: st.column_config.NumberColumn(format="%.1f %%"),
+            indicators.SHARE: st.column_config.NumberColumn(format="localized"),
         },
     )
     if breakdown.note:

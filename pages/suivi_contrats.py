@@ -120,6 +120,7 @@ def _pick(label: str, options: dict, key: str, *, none_label: str = "—", help:
         format_func=lambda v: none_label if v is None else options.get(v, str(v)),
         key=key,
         help=help,
+        placeholder=none_label,  # a value set to None through the session state shows the placeholder
     )
 
 
@@ -184,6 +185,7 @@ def _fields(prefix: str, errors: dict[str, str], choices: FormChoices) -> Contra
             [None, *Modality],
             format_func=lambda m: "Celle du type de contrat" if m is None else m.label,
             key=prefix + "modality",
+            placeholder="Celle du type de contrat",
         )
         field_error(errors, "modality")
 
@@ -207,6 +209,7 @@ def _fields(prefix: str, errors: dict[str, str], choices: FormChoices) -> Contra
         [None, *ContractOutcome],
         format_func=lambda o: "—" if o is None else o.label,
         key=prefix + "outcome",
+        placeholder="—",
     )
     field_error(errors, "outcome")
     notes = st.text_area("Notes", key=prefix + "notes", max_chars=contracts.NOTES_LIMIT)

@@ -288,7 +288,7 @@ def _journal(user: CurrentUser, users: dict[str, str], as_of: date) -> None:
                     "Type": [e.kind.label for e in entries],
                     "Par": [_who(users, e.by) for e in entries],
                     "Notes": [e.notes for e in entries],
-                    "Prochain suivi fixé": [e.next_due for e in entries],
+                    "Prochain suivi fixé": pd.to_datetime(pd.Series([e.next_due for e in entries], dtype=object)),
                 }
             ),
             column_config={

@@ -833,7 +833,13 @@ def breakdown_chart(bilan: Bilan, breakdown: Breakdown, limit: int = CHART_BARS)
         }
     )
     order = list(data["libelle"])
-    y = alt.Y("libelle:N", sort=order, title=breakdown.category, axis=alt.Axis(labelLimit=260))
+    # the axis title goes above the labels, left-aligned: beside them, Vega drew it over the longest ones
+    y = alt.Y(
+        "libelle:N",
+        sort=order,
+        title=breakdown.category,
+        axis=alt.Axis(labelLimit=260, titleAngle=0, titleAlign="left", titleAnchor="start", titleY=-8, titleX=-270),
+    )
     x_title = {HOURS: "Heures", PEOPLE: "Personnes", CONTRACTS: "Contrats"}[breakdown.unit]
     x_axis = alt.Axis(title=x_title, labelExpr=charts.FRENCH_NUMBER, grid=True, tickCount=6, labelOverlap=True)
     scale = alt.Scale(domain=[0, float(data["valeur"].max() or 1) * 1.3], nice=False)
