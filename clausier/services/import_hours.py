@@ -75,7 +75,7 @@ class FileError(DomainError):
     """The file as a whole cannot be read (format, encoding, missing column): a French message."""
 
 
-def _norm_header(value: object) -> str:
+def norm_header(value: object) -> str:
     return re.sub(r"[\s_\-.'’()°]", "", ascii_fold(str(value or "")).lower())
 
 
@@ -118,7 +118,7 @@ def _separator(text: str) -> str:
     return best if counts[best] else ";"
 
 
-def _is_blank(cells: Iterable[Any]) -> bool:
+def is_blank(cells: Iterable[Any]) -> bool:
     for c in cells:  # a plain loop: it stops at the first filled cell, i.e. usually the first one
         if c is None or (isinstance(c, str) and not c.strip()):
             continue
@@ -155,8 +155,20 @@ def _read_xlsx(data: bytes, sheet: str | None) -> tuple[list[list[Any]], str]:
         book.close()
 
 
-def read_table(data: bytes, file_name: str, sheet: str | None = None) -> RawTable:
-    """The rows of a CSV (UTF-8 with or without BOM, or Windows-1252; ``;`` or ``,``) or ``.xlsx`` file."""
+@dataclass
+class Rows:
+    """The cells of a file as read, before any column is interpreted; ``header_at``: the first non-blank row."""
+
+    rows: list[list[Any]]
+    header_at: int
+    encoding: str = ""
+    separator: str = ""
+    sheet: str | None = None
+
+
+def read_rows(data: bytes, file_name: str, sheet: str | None = None) -> Rows:
+    """The rows of a CSV (UTF-8 with or without BOM, or Windows-1252; ``;``, ``,`` or tab detected) or ``.xlsx``
+    file (first or chosen sheet), shared by the hours and the participants imports; FileError in French."""
     suffix = PurePath(file_name).suffix.lower()
     encoding = separator = ""
     sheet_name = None
@@ -166,13 +178,26 @@ def read_table(data: bytes, file_name: str, sheet: str | None = None) -> RawTabl
         raise FileError("Le format .xls (Excel 97) n'est pas lu : enregistrez le fichier en .xlsx ou en CSV.")
     else:
         rows, encoding, separator = _read_csv(data)
-    header_at = next((i for i, r in enumerate(rows) if not _is_blank(r)), None)
+    header_at = next((i for i, r in enumerate(rows) if not is_blank(r)), None)
     if header_at is None:
         raise FileError("Le fichier est vide.")
+    return Rows(rows, header_at, encoding, separator, sheet_name)
+
+
+def read_table(data: bytes, file_name: str, sheet: str | None = None) -> RawTable:
+    """The rows of a CSV (UTF-8 with or without BOM, or Windows-1252; ``;`` or ``,``) or ``.xlsx`` file."""
+    read = read_rows(data, file_name, sheet)
+    rows, header_at, encoding, separator, sheet_name = (
+        read.rows,
+        read.header_at,
+        read.encoding,
+        read.separator,
+        read.sheet,
+    )
     header = ["" if c is None else str(c).strip() for c in rows[header_at]]
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
-        canonical = _ALIASES.get(_norm_header(name))
+        canonical = _ALIASES.get(norm_header(name))
         if canonical and canonical not in columns:
             columns[canonical] = index
     missing = [c for c in ("siret", "mois", "heures") if c not in columns]
@@ -288,7 +313,7 @@ def _modality_names() -> dict[str, Modality]:
     names: dict[str, Modality] = {}
     for m in Modality:
         for text in (m.value, m.label, m.label.split("(")[0], m.name):
-            names[_norm_header(text)] = m
+            names[norm_header(text)] = m
     extra = {
         "embauche": Modality.DIRECT_HIRE, "directe": Modality.DIRECT_HIRE, "cdi": Modality.DIRECT_HIRE,
         "cdd": Modality.DIRECT_HIRE, "mad": Modality.PROVISION, "miseadisposition": Modality.PROVISION,
@@ -396,7 +421,7 @@ def _load_refs(session: Session) -> _Refs:
     for cid, company_id, reference, start, end, modality in session.execute(query):
         wanted = normed.get(reference)
         if wanted is None:
-            wanted = normed[reference] = _norm_header(reference)
+            wanted = normed[reference] = norm_header(reference)
         usual = modalities.get(modality)
         by_company.setdefault(company_id, []).append(
             (cid, wanted, start, end, usual if usual is not None else Modality(modality))
@@ -511,7 +536,7 @@ def _preview(session: Session, raw: RawTable, today: date, progress: Callable[[f
     # The trailing total line: the last non-blank line, when clearly one.
     rows = raw.rows
     last = len(rows) - 1
-    while last >= 0 and _is_blank(rows[last][1]):
+    while last >= 0 and is_blank(rows[last][1]):
         last -= 1
     total_line: int | None = None
     if last >= 1:
@@ -539,7 +564,7 @@ def _preview(session: Session, raw: RawTable, today: date, progress: Callable[[f
     for position, (line, cells) in enumerate(rows):
         if progress is not None and position % PROGRESS_EVERY == 0 and position:
             progress(0.9 * position / n)
-        if _is_blank(cells):
+        if is_blank(cells):
             result.ignored.append((line, "ligne vide"))
             continue
         if position == total_line:
@@ -636,7 +661,7 @@ def _preview(session: Session, raw: RawTable, today: date, progress: Callable[[f
             elif reference:
                 wanted = ref_cache.get(reference)
                 if wanted is None:
-                    wanted = ref_cache[reference] = _norm_header(reference)
+                    wanted = ref_cache[reference] = norm_header(reference)
                 matches = matches_cache.get((company_id, wanted))
                 if matches is None:
                     matches = matches_cache[(company_id, wanted)] = [c for c in candidates if c[1] == wanted]
@@ -686,7 +711,7 @@ def _preview(session: Session, raw: RawTable, today: date, progress: Callable[[f
         modality = usual
         raw_mod = _text(cell(cells, i_mod))
         if raw_mod:
-            modality = _MODALITIES.get(_norm_header(raw_mod))
+            modality = _MODALITIES.get(norm_header(raw_mod))
             if modality is None:
                 errors.append(LineError(line, label("modalite"), raw_mod,
                                         "modalité inconnue (embauche directe, mise à disposition, sous-traitance, formation)"))  # fmt: skip

@@ -20,7 +20,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy import insert
@@ -33,11 +32,10 @@ from clausier.rules.names import ascii_fold, name_key
 from clausier.services import audit
 from clausier.services.import_hours import (
     FileError,
-    _is_blank,
-    _norm_header,
-    _read_csv,
-    _read_xlsx,
     checksum,
+    is_blank,
+    norm_header,
+    read_rows,
     sheet_names,
 )
 from clausier.services.participants import check_email, check_phone, join_licences, split_licences
@@ -135,8 +133,8 @@ _QUALIFICATIONS = {
     "ii": QualificationLevel.LEVEL_6_PLUS, "i": QualificationLevel.LEVEL_6_PLUS,
 }  # fmt: skip
 for _level in QualificationLevel:
-    _QUALIFICATIONS.setdefault(_norm_header(_level.label).replace("+", ""), _level)
-    _QUALIFICATIONS.setdefault(_norm_header(_level.value).replace("+", ""), _level)
+    _QUALIFICATIONS.setdefault(norm_header(_level.label).replace("+", ""), _level)
+    _QUALIFICATIONS.setdefault(norm_header(_level.value).replace("+", ""), _level)
 _YES = {"oui", "o", "yes", "y", "1", "x", "vrai", "true"}
 _NO = {"non", "n", "no", "0", "faux", "false", "-"}
 _CRITERION_ALIASES = {
@@ -178,18 +176,14 @@ class RawFile:
 
 def read_file(data: bytes, file_name: str, sheet: str | None = None) -> RawFile:
     """The rows of a CSV (UTF-8 with or without BOM, or Windows-1252; ``;``, ``,`` or tab) or ``.xlsx`` file."""
-    suffix = PurePath(file_name).suffix.lower()
-    encoding = separator = ""
-    sheet_name = None
-    if suffix in (".xlsx", ".xlsm") or data[:4] == b"PK\x03\x04":
-        rows, sheet_name = _read_xlsx(data, sheet)
-    elif suffix == ".xls":
-        raise FileError("Le format .xls (Excel 97) n'est pas lu : enregistrez le fichier en .xlsx ou en CSV.")
-    else:
-        rows, encoding, separator = _read_csv(data)
-    header_at = next((i for i, r in enumerate(rows) if not _is_blank(r)), None)
-    if header_at is None:
-        raise FileError("Le fichier est vide.")
+    read = read_rows(data, file_name, sheet)  # the same reader as the hours import
+    rows, header_at, encoding, separator, sheet_name = (
+        read.rows,
+        read.header_at,
+        read.encoding,
+        read.separator,
+        read.sheet,
+    )
     header: list[str] = []
     for index, cell in enumerate(rows[header_at]):
         name = " ".join(str(cell).split()) if cell is not None else ""
@@ -212,7 +206,7 @@ def guess_mapping(header: list[str]) -> dict[str, str]:
     field is given to its first column only."""
     mapping: dict[str, str] = {}
     for name in header:
-        wanted = _ALIASES.get(_norm_header(name))
+        wanted = _ALIASES.get(norm_header(name))
         if wanted and wanted not in mapping.values():
             mapping[name] = wanted
     return mapping
@@ -223,10 +217,10 @@ def mapping_for(header: list[str], saved: dict[str, str] | None) -> dict[str, st
     not name are guessed."""
     if not saved:
         return guess_mapping(header)
-    by_norm = {_norm_header(k): v for k, v in saved.items() if v in FIELDS}
+    by_norm = {norm_header(k): v for k, v in saved.items() if v in FIELDS}
     mapping: dict[str, str] = {}
     for name in header:
-        wanted = by_norm.get(_norm_header(name))
+        wanted = by_norm.get(norm_header(name))
         if wanted and wanted not in mapping.values():
             mapping[name] = wanted
     for name, wanted in guess_mapping(header).items():
@@ -246,10 +240,10 @@ def saved_mappings(session: Session) -> dict[str, dict[str, str]]:
 def best_mapping(saved: dict[str, dict[str, str]], header: list[str]) -> str | None:
     """The saved mapping that fits this file best: the one naming the most of its columns (all it names must be
     in the file); None when none fits."""
-    present = {_norm_header(h) for h in header}
+    present = {norm_header(h) for h in header}
     best, best_count = None, 0
     for name, mapping in saved.items():
-        named = {_norm_header(k) for k, v in mapping.items() if v in FIELDS}
+        named = {norm_header(k) for k, v in mapping.items() if v in FIELDS}
         if named and named <= present and len(named) > best_count:
             best, best_count = name, len(named)
     return best
@@ -614,7 +608,7 @@ def _parse_line(cells: dict[str, tuple[str, Any]], refs: _Refs, today: date) -> 
     values["email"] = parsed("email", email) or ""
 
     def qualification(raw: Any) -> QualificationLevel:
-        text = _norm_header(raw).replace("+", "")
+        text = norm_header(raw).replace("+", "")
         found = _QUALIFICATIONS.get(text) or _QUALIFICATIONS.get(text.removeprefix("niveau"))
         if found is None:
             raise _Bad("niveau de qualification inconnu (attendu sans, 3, 4, 5, 6+, CAP, Bac…)")
@@ -715,7 +709,7 @@ def preview(session: Session, raw: RawFile, mapping: dict[str, str], today: date
     order: list[Person] = []
     by_external_line: dict[str, tuple[str, date | None]] = {}
     for line, cells in raw.rows:
-        if _is_blank(cells):
+        if is_blank(cells):
             result.ignored.append(line)
             continue
         result.lines_read += 1
