@@ -8,7 +8,6 @@ import pandas as pd
 import streamlit as st
 
 from clausier.formatting import fmt_date, fmt_hours
-from clausier.reports import exports
 from clausier.rules.eligibility import PRESCRIBERS
 from clausier.services import participants
 from clausier.services.participants import (
@@ -22,7 +21,8 @@ from clausier.services.participants import (
 from clausier.services.users import CurrentUser
 from models.enums import ExperienceLevel, ParticipantStatus, QualificationLevel, Role, Sex
 from ui.db import session_scope
-from ui.widgets import current_user, field_error, flash, form_prefix, md_escape, require_role, run_action, table
+from ui.exports import download_buttons
+from ui.widgets import field_error, flash, form_prefix, md_escape, require_role, run_action, table
 
 KEY = "part"
 SHOWN = 500  # rows drawn on screen (the download has them all)
@@ -168,46 +168,19 @@ def _pool(user: CurrentUser, choices: participants.ListChoices, today: date) -> 
         _page(user, chosen, choices, today)
 
 
-def _log(file_name: str, rows: int) -> None:
-    """on_click of a download button: the download of personal data is logged."""
-    with session_scope() as session:
-        exports.record_export(session, current_user(), "participants", file_name, rows, personal_data=True)
-
-
 def _downloads(user: CurrentUser, filters: ParticipantFilters, today: date, total: int) -> None:
-    """The whole list (every row, not only those shown) as CSV and Excel, built when a button is clicked: personal
-    data, for admin and saisie only, each download logged (like ``ui.exports.download_buttons``)."""
-    if not exports.may_export(user, personal_data=True):
-        st.caption("Export réservé aux rôles Administrateur et Saisie : ce tableau contient des données personnelles.")
-        return
+    """The whole list (every row, not only those shown) as CSV and Excel, read only when a button is clicked:
+    personal data, for admin and saisie only, each download logged."""
 
     def frame() -> pd.DataFrame:
         with session_scope() as session:
             rows, _ = participants.list_participants(session, user, filters, today=today)
         return _frame(rows, contact=True)
 
-    csv_name, xlsx_name = f"participants-{today.isoformat()}.csv", f"participants-{today.isoformat()}.xlsx"
-    with st.container(horizontal=True):
-        st.download_button(
-            "Télécharger la liste (CSV)",
-            data=lambda: exports.to_csv_bytes(frame()),
-            file_name=csv_name,
-            mime=exports.CSV_MIME,
-            key=f"{KEY}_dl_csv",
-            on_click=_log,
-            args=(csv_name, total),
-            icon="⬇️",
-        )
-        st.download_button(
-            "Télécharger la liste (Excel)",
-            data=lambda: exports.to_xlsx_bytes(frame(), sheet_name="Participants"),
-            file_name=xlsx_name,
-            mime=exports.XLSX_MIME,
-            key=f"{KEY}_dl_xlsx",
-            on_click=_log,
-            args=(xlsx_name, total),
-            icon="⬇️",
-        )
+    download_buttons(
+        frame, "participants", personal_data=True, label="Télécharger la liste", key=f"{KEY}_dl",
+        sheet="Participants", rows=total,
+    )  # fmt: skip
 
 
 def _label(row: participants.ParticipantRow) -> str:
