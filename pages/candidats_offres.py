@@ -15,7 +15,17 @@ from models.enums import OfferChannel, OfferStatus, Role
 from ui import cached
 from ui.db import session_scope
 from ui.exports import download_buttons
-from ui.widgets import error, field_error, flash, form_prefix, require_role, run_action, table
+from ui.widgets import (
+    error,
+    field_error,
+    flash,
+    form_prefix,
+    keep_choice,
+    require_role,
+    restore_choice,
+    run_action,
+    table,
+)
 
 KEY = "offer"
 SHOWN = 2_000  # a screen, not an archive: filters narrow it
@@ -303,6 +313,7 @@ def _edit(user, choices: offers.OfferChoices, every: list[offers.OfferRow]) -> N
         r.offer.id: f"{r.offer.title} — {r.company_name} (début {r.offer.start_date:%d/%m/%Y}, {r.offer.status.label})"
         for r in every
     }
+    restore_choice(f"{KEY}_pick", labels)  # after a save that changed the offer's label
     offer_id = st.selectbox(
         "Offre", list(labels), index=None, placeholder="Choisir…", format_func=labels.get, key=f"{KEY}_pick"
     )
@@ -373,6 +384,7 @@ def _save(action, offer_id: int, message: str) -> None:
         st.rerun()
     except ConcurrentEditError as exc:
         _forget(offer_id)
+        keep_choice(f"{KEY}_pick", offer_id)
         st.session_state[f"{KEY}_flash"] = [("warning", str(exc))]
         cached.clear()
         st.rerun()
@@ -380,6 +392,7 @@ def _save(action, offer_id: int, message: str) -> None:
         error(str(exc))
         return
     _forget(offer_id)
+    keep_choice(f"{KEY}_pick", offer_id)
     st.session_state[f"{KEY}_flash"] = [message]
     cached.clear()
     st.rerun()

@@ -18,7 +18,17 @@ from models.enums import CandidacyStatus, OfferStatus, Role
 from ui import cached
 from ui.db import session_scope
 from ui.exports import download_buttons
-from ui.widgets import error, field_error, flash, md_escape, require_role, run_action, table
+from ui.widgets import (
+    error,
+    field_error,
+    flash,
+    keep_choice,
+    md_escape,
+    require_role,
+    restore_choice,
+    run_action,
+    table,
+)
 
 KEY = "cand"
 SHOWN = 100  # per step: the latest moved (the filters narrow it)
@@ -167,9 +177,7 @@ def _one(user, rows: list[candidacies.BoardRow]) -> None:
     labels = {r.candidacy_id: f"{r.participant} — {r.offer_title} ({r.company}) · {r.status.label}" for r in rows}
     # A move changes the candidacy's label (its step): the browser names the choice by its old label, no longer
     # offered, and would drop it at the next click (a submitted move lost); set again, the choice goes with it.
-    repick = st.session_state.pop(f"{KEY}_repick", None)
-    if repick in labels:
-        st.session_state[f"{KEY}_pick"] = repick
+    restore_choice(f"{KEY}_pick", labels)
     candidacy_id = st.selectbox(
         "Positionnement", list(labels), index=None, placeholder="Choisir…", format_func=labels.get, key=f"{KEY}_pick"
     )
@@ -298,7 +306,7 @@ def _move(
         st.rerun()
     except ConcurrentEditError as exc:
         _forget(candidacy_id)
-        st.session_state[f"{KEY}_repick"] = candidacy_id
+        keep_choice(f"{KEY}_pick", candidacy_id)
         st.session_state[f"{KEY}_flash"] = [("warning", str(exc))]
         cached.clear()
         st.rerun()
@@ -310,7 +318,7 @@ def _move(
     cached.clear()
     if result.to_status is CandidacyStatus.HIRED:
         _to_contract(candidacy_id)
-    st.session_state[f"{KEY}_repick"] = candidacy_id
+    keep_choice(f"{KEY}_pick", candidacy_id)
     st.rerun()
 
 

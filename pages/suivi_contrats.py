@@ -18,7 +18,18 @@ from models.enums import ContractOutcome, Modality, Role
 from ui import cached
 from ui.db import session_scope
 from ui.exports import download_buttons
-from ui.widgets import error, field_error, flash, form_prefix, md_escape, require_role, run_action, table
+from ui.widgets import (
+    error,
+    field_error,
+    flash,
+    form_prefix,
+    keep_choice,
+    md_escape,
+    require_role,
+    restore_choice,
+    run_action,
+    table,
+)
 
 KEY = "ct"
 NEW = "ct_new"  # widget keys of the new-contract form (a new generation after each success)
@@ -364,6 +375,7 @@ def _list(user: CurrentUser, choices: FormChoices) -> None:
 
     st.subheader("Un contrat")
     shown = {r.id: r for r in rows}
+    restore_choice(f"{KEY}_pick", shown)  # after a save that changed the contract's label (its dates)
     contract_id = st.selectbox(
         "Contrat",
         list(shown),
@@ -443,6 +455,7 @@ def _save_edit(user: CurrentUser, contract_id: int, version: int, data: Contract
         st.session_state.pop("ce_loaded", None)
         st.session_state.pop("ce_errors", None)
         _clear(f"ce_{contract_id}_")
+        keep_choice(f"{KEY}_pick", contract_id)
         st.session_state[f"{KEY}_flash"] = [("warning", str(exc))]
         st.rerun()
     except DomainError as exc:
@@ -451,6 +464,7 @@ def _save_edit(user: CurrentUser, contract_id: int, version: int, data: Contract
     st.session_state.pop("ce_errors", None)
     st.session_state.pop("ce_loaded", None)
     _clear(f"ce_{contract_id}_")
+    keep_choice(f"{KEY}_pick", contract_id)
     messages = [f"Contrat n° {contract_id} enregistré."]
     if saved.warning:
         messages.append(("warning", saved.warning))

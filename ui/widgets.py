@@ -91,6 +91,20 @@ def run_action(action, *, errors_key: str, flash_key: str, message: str, clear_p
     st.rerun()
 
 
+def keep_choice(key: str, value) -> None:
+    """Before a rerun that follows a write: choose ``value`` again in the select box ``key``. The browser names a
+    choice by its label; when the write changes that label (a title, a date, a step), the old choice is no longer
+    offered and the box would fall back to empty, the next click then lost. See :func:`restore_choice`."""
+    st.session_state[f"{key}__again"] = value
+
+
+def restore_choice(key: str, options) -> None:
+    """Just before drawing the select box ``key``: apply the choice kept by :func:`keep_choice`, if still offered."""
+    again = st.session_state.pop(f"{key}__again", None)
+    if again is not None and again in options:
+        st.session_state[key] = again
+
+
 def clear_edit_form(edit_prefix: str, loaded_key: str) -> None:
     """Forget an edit form's widgets and the (id, version) it was filled from: the next run fills it again."""
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(edit_prefix)]:
