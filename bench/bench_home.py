@@ -17,17 +17,15 @@ if str(ROOT) not in sys.path:
 import argparse  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from datetime import date  # noqa: E402
 
 from sqlmodel import Session  # noqa: E402
 
-from bench.generate import database_url  # noqa: E402
+from bench.generate import bench_database, ensure_bench_user  # noqa: E402
 from clausier import db  # noqa: E402
-from clausier.services import dashboard, demo, users  # noqa: E402
+from clausier.services import dashboard  # noqa: E402
 from clausier.setup import prepare_database  # noqa: E402
-from models import User  # noqa: E402
 from models.enums import Role  # noqa: E402
 
 
@@ -42,29 +40,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    if args.db:
-        url = database_url(args.db)
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-        engine = db.make_engine(url)
-        prepare_database(engine)
-        report = demo.generate(engine, size=args.size, seed=1, today=date(2026, 3, 15))
-        print(f"généré : taille {args.size} en {report.seconds:.1f} s")
-        engine.dispose()
+    url = bench_database(args.db, args.size, date(2026, 3, 15))
     engine = db.make_engine(url)
     prepare_database(engine)
-    with Session(engine) as session:
-        if users.get_by_login(session, "bench") is None:
-            session.add(
-                User(
-                    login="bench",
-                    name="Bench",
-                    email="bench@example.org",
-                    role=Role.LECTURE,
-                    password_hash=users.hash_password("Bench-Mesure-Longue-2026"),
-                )
-            )
-            session.commit()
+    ensure_bench_user(engine, "bench", Role.LECTURE)
 
     # 1. The queries alone (first call: cold caches of the database).
     timings: dict[str, list[float]] = {"totals": [], "by_buyer": []}

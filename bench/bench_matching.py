@@ -17,17 +17,14 @@ if str(ROOT) not in sys.path:
 
 import argparse  # noqa: E402
 import statistics  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from datetime import date  # noqa: E402
 
 from sqlalchemy import create_engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from bench.generate import database_url  # noqa: E402
-from clausier import db  # noqa: E402
-from clausier.services import demo, matching  # noqa: E402
-from clausier.setup import prepare_database  # noqa: E402
+from bench.generate import bench_database  # noqa: E402
+from clausier.services import matching  # noqa: E402
 
 TODAY = date(2026, 3, 15)
 
@@ -53,15 +50,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="loads and full matrices timed")
     args = parser.parse_args()
 
-    if args.db:
-        url = database_url(args.db)
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-        engine = db.make_engine(url)
-        prepare_database(engine)
-        report = demo.generate(engine, size=args.size, seed=1, today=TODAY)
-        print(f"généré : taille {args.size} en {report.seconds:.1f} s")
-        engine.dispose()
+    url = bench_database(args.db, args.size, TODAY)
     engine = _read_only_engine(url)
 
     with Session(engine) as session:

@@ -17,20 +17,18 @@ if str(ROOT) not in sys.path:
 import argparse  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from datetime import date  # noqa: E402
 
 from sqlmodel import Session, func, select  # noqa: E402
 
-from bench.generate import database_url  # noqa: E402
+from bench.generate import bench_database, ensure_bench_user  # noqa: E402
 from clausier import db  # noqa: E402
-from clausier.services import demo, users  # noqa: E402
 from clausier.services import participants as svc  # noqa: E402
 from clausier.services.participants import EligibilityFilter, ParticipantFilters  # noqa: E402
 from clausier.services.users import CurrentUser  # noqa: E402
 from clausier.setup import prepare_database  # noqa: E402
-from models import Participant, User  # noqa: E402
+from models import Participant  # noqa: E402
 from models.enums import Role  # noqa: E402
 
 SHOWN = 500
@@ -56,29 +54,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    if args.db:
-        url = database_url(args.db)
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-        engine = db.make_engine(url)
-        prepare_database(engine)
-        report = demo.generate(engine, size=args.size, seed=1, today=date(2026, 3, 15))
-        print(f"généré : taille {args.size} en {report.seconds:.1f} s")
-        engine.dispose()
+    url = bench_database(args.db, args.size, date(2026, 3, 15))
     engine = db.make_engine(url)
     prepare_database(engine)
-    with Session(engine) as session:
-        if users.get_by_login(session, "bench-saisie") is None:
-            session.add(
-                User(
-                    login="bench-saisie",
-                    name="Bench",
-                    email="bench-saisie@example.org",
-                    role=Role.SAISIE,
-                    password_hash=users.hash_password("Bench-Mesure-Longue-2026"),
-                )
-            )
-            session.commit()
+    ensure_bench_user(engine, "bench-saisie", Role.SAISIE)
     user = CurrentUser("bench-saisie", "Bench", Role.SAISIE)
     today = date.today()
 

@@ -16,18 +16,15 @@ if str(ROOT) not in sys.path:
 
 import argparse  # noqa: E402
 import statistics  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from datetime import date  # noqa: E402
 
 from sqlmodel import Session  # noqa: E402
 
-from bench.generate import database_url  # noqa: E402
+from bench.generate import bench_database  # noqa: E402
 from clausier import db  # noqa: E402
 from clausier.reports import charts  # noqa: E402
-from clausier.services import demo  # noqa: E402
 from clausier.services import progress as svc  # noqa: E402
-from clausier.setup import prepare_database  # noqa: E402
 
 AS_OF = date(2026, 3, 15)
 
@@ -45,15 +42,7 @@ def main() -> int:
     parser.add_argument("--size", choices=["S", "M", "L"], default="S", help="size generated when --db is absent")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    if args.db:
-        url = database_url(args.db)
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-        engine = db.make_engine(url)
-        prepare_database(engine)
-        report = demo.generate(engine, size=args.size, seed=1, today=AS_OF)
-        print(f"généré : taille {args.size} en {report.seconds:.1f} s")
-        engine.dispose()
+    url = bench_database(args.db, args.size, AS_OF)
     engine = db.make_engine(url)
 
     t: dict[str, list[float]] = {

@@ -34,6 +34,36 @@ def database_url(value: str) -> str:
     return f"sqlite:///{Path(value).expanduser().resolve()}"
 
 
+def bench_database(db_arg: str | None, size: str, today: date) -> str:
+    """The URL of the database a benchmark measures: ``db_arg`` when given, else a demo of ``size`` generated
+    (seed 1, dated ``today``) into a temporary SQLite file."""
+    import tempfile
+
+    if db_arg:
+        return database_url(db_arg)
+    url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    engine = db.make_engine(url)
+    prepare_database(engine)
+    report = demo.generate(engine, size=size, seed=1, today=today)
+    print(f"généré : taille {size} en {report.seconds:.1f} s")
+    engine.dispose()
+    return url
+
+
+def ensure_bench_user(engine, login: str, role) -> None:
+    """A user for the benchmark's logged-in measures (created once, with a long password)."""
+    from sqlmodel import Session
+
+    from clausier.services import users
+    from models import User
+
+    with Session(engine) as session:
+        if users.get_by_login(session, login) is None:
+            session.add(User(login=login, name="Bench", email=f"{login}@example.org", role=role,
+                             password_hash=users.hash_password("Bench-Mesure-Longue-2026")))  # fmt: skip
+            session.commit()
+
+
 def _sqlite_files(url: str) -> list[Path]:
     if not url.startswith("sqlite:///"):
         return []
