@@ -7,7 +7,7 @@ from clausier.services import clauses
 from models.enums import BuyerKind, Role
 from ui.db import session_scope
 from ui.exports import download_buttons
-from ui.widgets import field_error, flash, form_prefix, require_role, run_action, table
+from ui.widgets import create_and_edit_tabs, field_error, flash, require_role, table
 
 KEY = "buyer"
 
@@ -119,44 +119,23 @@ def render() -> None:
 
     if not user.can(Role.SAISIE):
         return
-    create, edit = st.tabs(["Nouveau donneur d'ordre", "Modifier ou archiver"])
-    with create:
-        errors = st.session_state.get(f"{KEY}_create_errors", {})
-        with st.form(f"{KEY}_create"):
-            data = _form(form_prefix(f"{KEY}_c"), errors, choices.communes)
-            submitted = st.form_submit_button("Créer le donneur d'ordre", type="primary")
-        if submitted:
-            run_action(
-                lambda s: clauses.create_buyer(s, user, data),
-                errors_key=f"{KEY}_create_errors",
-                flash_key=f"{KEY}_flash",
-                message=f"Donneur d'ordre « {data.name.strip()} » créé.",
-                clear_prefix=f"{KEY}_c",
-            )
-    with edit:
-        if chosen_id is None:
-            st.info("Choisissez un donneur d'ordre ci-dessus pour le modifier.")
-            return
-        buyer = by_id[chosen_id]
-        errors = st.session_state.get(f"{KEY}_edit_errors", {})
-        with st.form(f"{KEY}_edit_{buyer.id}_{buyer.version}"):
-            data = _form(f"{KEY}_e{buyer.id}_{buyer.version}", errors, choices.communes, buyer)
-            submitted = st.form_submit_button("Enregistrer", type="primary")
-        if submitted:
-            run_action(
-                lambda s: clauses.update_buyer(s, user, buyer.id, buyer.version, data),
-                errors_key=f"{KEY}_edit_errors",
-                flash_key=f"{KEY}_flash",
-                message=f"Donneur d'ordre « {data.name.strip()} » enregistré.",
-            )
-        label = "Désarchiver" if buyer.archived else "Archiver"
-        if st.button(label, key=f"{KEY}_archive"):
-            run_action(
-                lambda s: clauses.archive_buyer(s, user, buyer.id, buyer.version, not buyer.archived),
-                errors_key=f"{KEY}_edit_errors",
-                flash_key=f"{KEY}_flash",
-                message=f"« {buyer.name} » {'désarchivé' if buyer.archived else 'archivé'}.",
-            )
+    buyer = by_id[chosen_id] if chosen_id is not None else None
+    create_and_edit_tabs(
+        user,
+        key=KEY,
+        tabs=("Nouveau donneur d'ordre", "Modifier ou archiver"),
+        form=lambda prefix, errors, current: _form(prefix, errors, choices.communes, current),
+        record=buyer,
+        edit_prefix=f"{KEY}_e{buyer.id}_{buyer.version}" if buyer else "",
+        create=lambda s, data: clauses.create_buyer(s, user, data),
+        update=lambda s, data: clauses.update_buyer(s, user, buyer.id, buyer.version, data),
+        archive=lambda s: clauses.archive_buyer(s, user, buyer.id, buyer.version, not buyer.archived),
+        create_button="Créer le donneur d'ordre",
+        created=lambda data: f"Donneur d'ordre « {data.name.strip()} » créé.",
+        saved=lambda data: f"Donneur d'ordre « {data.name.strip()} » enregistré.",
+        archived=lambda: f"« {buyer.name} » {'désarchivé' if buyer.archived else 'archivé'}.",
+        choose_first="Choisissez un donneur d'ordre ci-dessus pour le modifier.",
+    )
 
 
 if __name__ == "__main__":  # opened by its address before app.py ran: the login gate, never the screen

@@ -8,7 +8,7 @@ from clausier.services import clauses
 from models.enums import CompanyKind, CompanySize, Role
 from ui.db import session_scope
 from ui.exports import download_buttons
-from ui.widgets import field_error, flash, form_prefix, require_role, run_action, table
+from ui.widgets import create_and_edit_tabs, field_error, flash, require_role, table
 
 KEY = "company"
 
@@ -145,43 +145,23 @@ def render() -> None:
 
     if not user.can(Role.SAISIE):
         return
-    create, edit = st.tabs(["Nouvelle entreprise", "Modifier ou archiver"])
-    with create:
-        errors = st.session_state.get(f"{KEY}_create_errors", {})
-        with st.form(f"{KEY}_create"):
-            data = _form(form_prefix(f"{KEY}_c"), errors, choices.communes)
-            submitted = st.form_submit_button("Créer l'entreprise", type="primary")
-        if submitted:
-            run_action(
-                lambda s: clauses.create_company(s, user, data),
-                errors_key=f"{KEY}_create_errors",
-                flash_key=f"{KEY}_flash",
-                message=f"Entreprise « {data.name.strip()} » créée.",
-                clear_prefix=f"{KEY}_c",
-            )
-    with edit:
-        if chosen_id is None:
-            st.info("Choisissez une entreprise ci-dessus pour la modifier.")
-            return
-        company = by_id[chosen_id]
-        errors = st.session_state.get(f"{KEY}_edit_errors", {})
-        with st.form(f"{KEY}_edit_{company.id}_{company.version}"):
-            data = _form(f"{KEY}_e{company.id}_{company.version}_", errors, choices.communes, company)
-            submitted = st.form_submit_button("Enregistrer", type="primary")
-        if submitted:
-            run_action(
-                lambda s: clauses.update_company(s, user, company.id, company.version, data),
-                errors_key=f"{KEY}_edit_errors",
-                flash_key=f"{KEY}_flash",
-                message=f"Entreprise « {data.name.strip()} » enregistrée.",
-            )
-        if st.button("Désarchiver" if company.archived else "Archiver", key=f"{KEY}_archive"):
-            run_action(
-                lambda s: clauses.archive_company(s, user, company.id, company.version, not company.archived),
-                errors_key=f"{KEY}_edit_errors",
-                flash_key=f"{KEY}_flash",
-                message=f"« {company.name} » {'désarchivée' if company.archived else 'archivée'}.",
-            )
+    company = by_id[chosen_id] if chosen_id is not None else None
+    create_and_edit_tabs(
+        user,
+        key=KEY,
+        tabs=("Nouvelle entreprise", "Modifier ou archiver"),
+        form=lambda prefix, errors, current: _form(prefix, errors, choices.communes, current),
+        record=company,
+        edit_prefix=f"{KEY}_e{company.id}_{company.version}_" if company else "",
+        create=lambda s, data: clauses.create_company(s, user, data),
+        update=lambda s, data: clauses.update_company(s, user, company.id, company.version, data),
+        archive=lambda s: clauses.archive_company(s, user, company.id, company.version, not company.archived),
+        create_button="Créer l'entreprise",
+        created=lambda data: f"Entreprise « {data.name.strip()} » créée.",
+        saved=lambda data: f"Entreprise « {data.name.strip()} » enregistrée.",
+        archived=lambda: f"« {company.name} » {'désarchivée' if company.archived else 'archivée'}.",
+        choose_first="Choisissez une entreprise ci-dessus pour la modifier.",
+    )
 
 
 if __name__ == "__main__":  # opened by its address before app.py ran: the login gate, never the screen

@@ -142,6 +142,60 @@ def save_edit(action, message: str, *, key: str, edit_prefix: str, loaded_key: s
     st.rerun()
 
 
+def create_and_edit_tabs(
+    user,
+    *,
+    key: str,
+    tabs: tuple[str, str],
+    form,
+    record,
+    edit_prefix: str,
+    create,
+    update,
+    archive,
+    create_button: str,
+    created,
+    saved,
+    archived,
+    choose_first: str,
+) -> None:
+    """The « new » and « edit or archive » tabs of a directory screen (buyers, companies): ``form(prefix, errors,
+    current)`` draws the fields and returns the input; ``create(session, data)``, ``update(session, data)`` and
+    ``archive(session)`` write; ``created(data)``, ``saved(data)`` and ``archived()`` give the French messages.
+    ``record``: the entry chosen above (None: the edit tab says ``choose_first``)."""
+    new_tab, edit_tab = st.tabs(list(tabs))
+    with new_tab:
+        errors = st.session_state.get(f"{key}_create_errors", {})
+        with st.form(f"{key}_create"):
+            data = form(form_prefix(f"{key}_c"), errors, None)
+            submitted = st.form_submit_button(create_button, type="primary")
+        if submitted:
+            run_action(
+                lambda s: create(s, data),
+                errors_key=f"{key}_create_errors",
+                flash_key=f"{key}_flash",
+                message=created(data),
+                clear_prefix=f"{key}_c",
+            )
+    with edit_tab:
+        if record is None:
+            st.info(choose_first)
+            return
+        errors = st.session_state.get(f"{key}_edit_errors", {})
+        with st.form(f"{key}_edit_{record.id}_{record.version}"):
+            data = form(edit_prefix, errors, record)
+            submitted = st.form_submit_button("Enregistrer", type="primary")
+        if submitted:
+            run_action(
+                lambda s: update(s, data),
+                errors_key=f"{key}_edit_errors",
+                flash_key=f"{key}_flash",
+                message=saved(data),
+            )
+        if st.button("Désarchiver" if record.archived else "Archiver", key=f"{key}_archive"):
+            run_action(archive, errors_key=f"{key}_edit_errors", flash_key=f"{key}_flash", message=archived())
+
+
 def form_prefix(base: str) -> str:
     """Keys of a create form's widgets: a new generation after each success empties the form (see run_action)."""
     return f"{base}{st.session_state.get(f'gen:{base}', 0)}_"

@@ -142,3 +142,30 @@ def test_company_page_lists_its_commitments_and_offers(with_users):
     assert not at.exception
     offers = next(df.value for df in at.dataframe if "Offre" in df.value.columns)
     assert title in offers["Offre"].tolist() and len(offers) == n_offers
+
+
+def test_a_buyer_is_renamed_then_archived_and_a_company_archived(with_users):
+    from tests.builders import make_buyer, make_company
+
+    engine = db.get_engine(with_users)
+    with Session(engine) as session:
+        buyer_id = make_buyer(session, name="Ville de Grande-Synthe").id
+        company_id = make_company(session, name="Bâti Flandre").id
+        session.commit()
+    at = _page(Role.SAISIE, "donneurs-ordre")
+    at.selectbox(key="buyer_pick").set_value(buyer_id).run()
+    at.text_input(key=f"buyer_e{buyer_id}_1_name").set_value("Ville de Grande-Synthe (mairie)")
+    _click(at, "Enregistrer")
+    assert any("« Ville de Grande-Synthe (mairie) » enregistré." in s.value for s in at.success)
+    _click(at, "Archiver")
+    assert any("« Ville de Grande-Synthe (mairie) » archivé." in s.value for s in at.success)
+    with Session(engine) as session:
+        buyer = session.get(Buyer, buyer_id)
+        assert (buyer.name, buyer.archived, buyer.version) == ("Ville de Grande-Synthe (mairie)", True, 3)
+
+    at = _page(Role.SAISIE, "entreprises")
+    at.selectbox(key="company_pick").set_value(company_id).run()
+    _click(at, "Archiver")
+    assert any("« Bâti Flandre » archivée." in s.value for s in at.success)
+    with Session(engine) as session:
+        assert session.get(Company, company_id).archived
