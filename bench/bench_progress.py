@@ -49,9 +49,10 @@ def main() -> int:
         k: []
         for k in (
             "SQL : heures par engagement (total + 3 mois)",
-            "commitment_progress (SQL + règles)",
-            "roll_ups × 5 niveaux",
-            "commitment_progress filtré (territoire CUD)",
+            "progress_table (SQL + règles en colonnes)",
+            "ProgressTable.roll_ups × 5 niveaux",
+            "progress_table filtré (territoire CUD)",
+            "commitment_progress (les 25 000 objets)",
             "progress_chart (40 entreprises)",
             "chart_png scale=2",
             "chart_svg",
@@ -59,30 +60,35 @@ def main() -> int:
     }
     keys = list(t)
     for _ in range(args.runs):
+        laps: list[float] = []
         with Session(engine) as session:
             limits = svc.thresholds(session)
             t0 = time.perf_counter()
             svc._hours(session, svc.Filters(), limits.projection_months, None)
-            t1 = time.perf_counter()
-            rows = svc.commitment_progress(session, AS_OF, limits=limits)
-            t2 = time.perf_counter()
-            groups = {level: svc.roll_ups(rows, level, AS_OF, limits) for level in svc.Level}
-            t3 = time.perf_counter()
-            svc.commitment_progress(session, AS_OF, svc.Filters(territory="CUD"), limits)
-            t4 = time.perf_counter()
+            laps.append(time.perf_counter())
+            rows = svc.progress_table(session, AS_OF, limits=limits)
+            laps.append(time.perf_counter())
+            groups = {level: rows.roll_ups(level) for level in svc.Level}
+            laps.append(time.perf_counter())
+            svc.progress_table(session, AS_OF, svc.Filters(territory="CUD"), limits)
+            laps.append(time.perf_counter())
+            svc.commitment_progress(session, AS_OF, limits=limits)
+            laps.append(time.perf_counter())
+        t_chart = time.perf_counter()
         chart = charts.progress_chart(
             [(g.label, g.progress) for g in groups[svc.Level.COMPANY]],
             title="Heures d'insertion par entreprise",
             as_of=AS_OF,
             filters=["Territoire : CUD"],
         )
-        t5 = time.perf_counter()
+        laps.append(time.perf_counter())
         png = charts.chart_png(chart)
-        t6 = time.perf_counter()
+        laps.append(time.perf_counter())
         charts.chart_svg(chart)
-        t7 = time.perf_counter()
-        for key, value in zip(keys, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6), strict=True):
-            t[key].append(value)
+        laps.append(time.perf_counter())
+        starts = [t0, *laps[:4], t_chart, *laps[5:7]]
+        for key, start, stop in zip(keys, starts, laps, strict=True):
+            t[key].append(stop - start)
     print(f"base : {url}")
     print(
         f"{len(rows)} engagements, "

@@ -124,6 +124,8 @@ DEFINITIONS: list[SettingDef] = [
     SettingDef("login_lock_minutes", "Durée du blocage après échecs (minutes)", 15, "int", "Connexion", 1, 1440),
 ]
 BY_KEY = {d.key: d for d in DEFINITIONS}
+# The settings the next follow-up due of a running contract depends on (kept on the contract, DESIGN §3.7).
+FOLLOW_UP_DUE_KEYS = ("followup_first_contact_days", "followup_interval_days", "followup_site_visit_min_months")
 
 
 def coerce(definition: SettingDef, value: Any) -> Any:
@@ -186,6 +188,11 @@ def set_value(session: Session, key: str, value: Any, by: str) -> Any:
 
         session.flush()
         hours_totals.rebuild_summary(session)
+    if key in FOLLOW_UP_DUE_KEYS:  # every running contract keeps its next follow-up due: compute them again
+        from clausier.services import followup
+
+        session.flush()
+        followup.refresh_next_due(session)
     return value
 
 

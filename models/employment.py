@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.base import created_field, enum_field, utcnow
@@ -91,6 +91,31 @@ class EmploymentContract(SQLModel, table=True):
         CheckConstraint("planned_end IS NULL OR planned_end >= start_date", name="planned_end_after_start"),
         CheckConstraint("actual_end IS NULL OR actual_end >= start_date", name="actual_end_after_start"),
         CheckConstraint("weekly_hours_h100 > 0 AND weekly_hours_h100 <= 4800", name="weekly_hours_range"),
+        # The home page's « À faire cette semaine » reads the running contracts by person in charge and due date:
+        # « WHERE actual_end IS NULL AND next_due_on <= ? GROUP BY in_charge » for the counts, and « … AND
+        # in_charge = ? ORDER BY next_due_on » for one person's list. A partial index holds the running contracts
+        # only (14,000 of 216,000 at size L, the ended ones never due), in (in_charge, next_due_on) order: both
+        # queries read the index alone, the counts grouped in index order without a sort, the list a range from
+        # its first row. A query uses it when its WHERE repeats « actual_end IS NULL » (SQLite needs the term).
+        Index(
+            "ix_employmentcontract_running_due",
+            "in_charge",
+            "next_due_on",
+            sqlite_where=text("actual_end IS NULL"),
+            postgresql_where=text("actual_end IS NULL"),
+        ),
+        # The contracts running on a day (eligibilities to renew under contract): « actual_end IS NULL AND
+        # start_date <= ? » or « actual_end >= ? », two ranges of this index instead of a scan of every contract.
+        Index("ix_employmentcontract_actual_end_start", "actual_end", "start_date"),
+        # The six-month situations to gather, counted by person in charge: the ended contracts without one,
+        # by end date, read from the index alone.
+        Index(
+            "ix_employmentcontract_six_month_due",
+            "actual_end",
+            "in_charge",
+            sqlite_where=text("outcome_6m IS NULL"),
+            postgresql_where=text("outcome_6m IS NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", index=True)
@@ -112,6 +137,11 @@ class EmploymentContract(SQLModel, table=True):
     notes: str = Field(default="", sa_type=Text)
     created_at: datetime = created_field()
     version: int = 1
+    # The next follow-up due (DESIGN §3.7), kept by ``clausier.services.followup.refresh_next_due`` in the
+    # transaction of every write that changes it (the contract's dates or end, its follow-ups, the settings);
+    # None once the actual end is recorded. ``next_due_kind`` is a ``clausier.rules.followup.DueKind`` value.
+    next_due_on: date | None = None
+    next_due_kind: str | None = Field(default=None, max_length=20)
 
 
 class FollowUp(SQLModel, table=True):

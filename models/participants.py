@@ -50,6 +50,10 @@ class Eligibility(SQLModel, table=True):
 
     __table_args__ = (
         CheckConstraint("proof_date IS NULL OR proof_date <= validated_on", name="proof_before_validation"),
+        # The eligibilities to renew (home page) read the validations of a window of days, then each person's
+        # latest validation: two covering indexes instead of a scan of every validation (175,000 at size L).
+        Index("ix_eligibility_validated_on_participant", "validated_on", "participant_id"),
+        Index("ix_eligibility_participant_validated_on", "participant_id", "validated_on"),
     )
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", index=True)

@@ -52,7 +52,7 @@ def render() -> None:
     filters, described = progress_filters("progress")
     level_name = st.radio("Niveau", list(LEVELS), horizontal=True, key="progress_level")
     rows, limits = cached.progress_rows(filters, as_of)
-    overall = progress.total(rows, as_of, limits)
+    overall = rows.total()
 
     c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric("Heures prescrites", fmt_hours(overall.committed_h100))

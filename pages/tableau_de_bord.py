@@ -114,16 +114,15 @@ def _this_week(user: CurrentUser) -> None:
 
 def _lapsing() -> None:
     """Eligibility ending within the warning days, or lapsed under a running contract (DESIGN §3.2)."""
-    rows = cached.lapsing_eligibilities(today())
-    if not rows:
+    lapsing = cached.lapsing_eligibilities(today(), LAPSING_SHOWN)
+    if not lapsing.count:
         return
-    lapsed = sum(1 for r in rows if r.lapsed)
     with st.expander(
-        f"Éligibilités à renouveler : {fmt_number(len(rows))} participant(s), dont {fmt_number(lapsed)} "
+        f"Éligibilités à renouveler : {fmt_number(lapsing.count)} participant(s), dont {fmt_number(lapsing.lapsed)} "
         "expirée(s) en cours de contrat",
         expanded=False,
     ):
-        shown = rows[:LAPSING_SHOWN]
+        shown = lapsing.rows
         table(
             pd.DataFrame(
                 {
@@ -136,9 +135,9 @@ def _lapsing() -> None:
                 }
             )
         )
-        if len(rows) > len(shown):
+        if lapsing.count > len(shown):
             st.caption(
-                f"Les {len(shown)} plus proches sur {fmt_number(len(rows))} : la liste complète est sur la page "
+                f"Les {len(shown)} plus proches sur {fmt_number(lapsing.count)} : la liste complète est sur la page "
                 "« Participants » (filtre « expire bientôt »)."
             )
 
@@ -183,17 +182,17 @@ def _progress_chart() -> None:
     )
 
     st.subheader(f"Engagements en retard ({len(late)})")
-    if late:
-        frame = pd.DataFrame(
+    if len(late):
+        frame = pd.DataFrame(  # from whole columns: thousands of late commitments at size L
             {
-                "Entreprise": [r.company for r in late],
-                "Lot": [f"{r.lot_reference} {r.lot_label}" for r in late],
-                "Opération": [r.operation for r in late],
-                "Donneur d'ordre": [r.buyer for r in late],
-                "Heures prescrites": [r.progress.committed_h100 / 100 for r in late],
-                "Heures réalisées": [r.progress.achieved_h100 / 100 for r in late],
-                "Attendues à date": [(r.progress.expected_h100 or 0) / 100 for r in late],
-                "Statut": [r.progress.status.label for r in late],
+                "Entreprise": late.column("company"),
+                "Lot": late.column("lot_reference") + " " + late.column("lot_label"),
+                "Opération": late.column("operation"),
+                "Donneur d'ordre": late.column("buyer"),
+                "Heures prescrites": late.column("committed_h100") / 100,
+                "Heures réalisées": late.column("achieved_h100") / 100,
+                "Attendues à date": late.column("expected_h100") / 100,
+                "Statut": [status.label for status in late.column("status")],
             }
         )
         if len(late) > LATE_SHOWN:

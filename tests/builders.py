@@ -21,8 +21,18 @@ from typing import Any, TypeVar
 from sqlmodel import Session, SQLModel
 from stdnum import luhn
 
-from clausier.services import hours_totals
-from models import Buyer, Commitment, Company, EmploymentContract, HoursEntry, Lot, Operation, Participant
+from clausier.services import followup, hours_totals
+from models import (
+    Buyer,
+    Commitment,
+    Company,
+    EmploymentContract,
+    FollowUp,
+    HoursEntry,
+    Lot,
+    Operation,
+    Participant,
+)
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -143,4 +153,18 @@ def make_contract(
         "start_date": date(2026, 3, 1),
         "planned_end": date(2026, 8, 31),
     }
-    return save(session, EmploymentContract(**{**defaults, **fields}))
+    contract = save(session, EmploymentContract(**{**defaults, **fields}))
+    followup.refresh_next_due(session, [contract.id])  # as every writer of contracts does
+    return contract
+
+
+def make_follow_up(session: Session, contract: EmploymentContract | None = None, **fields: Any) -> FollowUp:
+    """A call on 8 March 2026 about the contract, by « sophie »; the contract's next follow-up due follows."""
+    defaults = {
+        "contract_id": _parent_id(session, fields, "contract_id", contract, make_contract),
+        "on": date(2026, 3, 8),
+        "by": "sophie",
+    }
+    entry = save(session, FollowUp(**{**defaults, **fields}))
+    followup.refresh_next_due(session, [entry.contract_id])  # as every writer of follow-ups does
+    return entry

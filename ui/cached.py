@@ -27,36 +27,32 @@ def clear() -> None:
     _rollups.clear()
 
 
-# cache_resource, not cache_data: 25,000 frozen rows are shared as they are instead of being copied (unpickled)
-# at every rerun, which alone took about a second at size L.
+# cache_resource, not cache_data: the table of 25,000 commitments is shared as it is instead of being copied
+# (unpickled) at every rerun.
 @st.cache_resource(ttl=60, show_spinner="Calcul de l'avancement…")
 def _progress(database_url: str, filters, as_of):
     from clausier.services import progress
 
     with session_scope() as session:
         limits = progress.thresholds(session)
-        return progress.commitment_progress(session, as_of=as_of, filters=filters, limits=limits), limits
+        return progress.progress_table(session, as_of=as_of, filters=filters, limits=limits), limits
 
 
 def progress_rows(filters, as_of):
-    """Progress of every commitment for these filters (needs attention first), and the thresholds used."""
+    """Progress of every commitment for these filters (a ``ProgressTable``, needs attention first), and the
+    thresholds used."""
     return _progress(config.database_url(), filters, as_of)
 
 
 @st.cache_resource(ttl=60, show_spinner=False)
 def _rollups(database_url: str, filters, as_of, level):
-    from clausier.services import progress
-
-    rows, limits = _progress(database_url, filters, as_of)
-    return (
-        progress.roll_ups(rows, level, as_of, limits),
-        progress.total(rows, as_of, limits),
-        progress.late_commitments(rows),
-    )
+    table, _limits = _progress(database_url, filters, as_of)
+    return table.roll_ups(level), table.total(), table.late_table()
 
 
 def progress_rollups(filters, as_of, level):
-    """(roll-up rows of ``level``, overall progress, late commitments), shared between reruns."""
+    """(roll-up rows of ``level``, overall progress, late commitments as a ``ProgressTable``), shared between
+    reruns."""
     return _rollups(config.database_url(), filters, as_of, level)
 
 
@@ -72,7 +68,8 @@ def _progress_chart(database_url: str, filters, as_of, level, described: tuple[s
         filters=list(described),
         axis_title=level.label,
     )
-    return chart.to_dict(), len(groups)
+    # the spec is checked against the Vega-Lite schema by tests/unit/test_charts.py; not again at each data change
+    return chart.to_dict(validate=False), len(groups)
 
 
 def progress_chart(filters, as_of, level, described) -> tuple[dict, int]:
@@ -159,13 +156,14 @@ def todo_this_week(login: str, as_of, shown: int):
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def _lapsing(database_url: str, as_of):
+def _lapsing(database_url: str, as_of, shown: int):
     from clausier.services import participants
 
     with session_scope() as session:
-        return participants.lapsing_eligibilities(session, as_of)
+        return participants.lapsing_eligibilities(session, as_of, shown)
 
 
-def lapsing_eligibilities(as_of):
-    """Eligibility ending soon or lapsed under contract (home page); cleared after a write in the app."""
-    return _lapsing(config.database_url(), as_of)
+def lapsing_eligibilities(as_of, shown: int):
+    """Eligibility ending soon or lapsed under contract (home page): the counts and the first ``shown`` rows;
+    cleared after a write in the app."""
+    return _lapsing(config.database_url(), as_of, shown)

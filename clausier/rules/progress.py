@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
 
+import numpy as np
+
 
 class ProgressStatus(str, Enum):
     LATE = "late"
@@ -195,6 +197,9 @@ def _month_start(d: date) -> date:
     return d if d.day == 1 else d.replace(day=1)
 
 
+LAST_MONTH_INDEX = 9999 * 12 + 11  # December 9999, the last month a ``date`` can hold
+
+
 def add_months(month: date, n: int) -> date:
     index = month.year * 12 + month.month - 1 + n
     return date(index // 12, index % 12 + 1, 1)
@@ -242,7 +247,9 @@ def project(
     pace = recent.hours_h100 / recent.months
     last = _month_start(recent.last)
     remaining = committed_h100 - achieved_h100
-    reach = None if remaining <= 0 or pace <= 0 else add_months(last, math.ceil(remaining / pace))
+    reach = None
+    if remaining > 0 and pace > 0:  # at a pace of a few minutes a month the goal is out of the calendar: 12/9999
+        reach = add_months(last, min(math.ceil(remaining / pace), LAST_MONTH_INDEX - month_index(last)))
     at_end = None
     if end is not None:
         at_end = achieved_h100 + round(pace * max(0, months_between(last, end)))
@@ -310,4 +317,217 @@ def roll_up(children: Iterable[Progress], as_of: date, thresholds: Thresholds = 
         projection=None,
         projected_at_end_h100=at_end,
         count=count,
+    )
+
+
+# --- many commitments at once ---------------------------------------------------------------------------------------
+# The rules above on numpy columns, for the screens that show thousands of commitments (25,000 at size L): one
+# Python call per rule instead of one per commitment. Days are ordinals (``date.toordinal()``), months are
+# indexes (``year × 12 + month − 1``), a missing date is a ``False`` in its ``has_…`` column. Rounding is the
+# same as ``round()`` (half to even, on the same float64 values), so the property-based tests of
+# ``tests/unit/test_progress_columns.py`` hold every figure equal to the rules above, value for value.
+
+STATUS_BY_ATTENTION = tuple(ATTENTION_ORDER)  # a status column holds the attention index of the status
+_ATTENTION = {status: index for index, status in enumerate(ATTENTION_ORDER)}
+_LATE, _MISSED, _ON_TIME, _NOT_STARTED, _AHEAD, _REACHED = (
+    _ATTENTION[s]
+    for s in (
+        ProgressStatus.LATE,
+        ProgressStatus.DONE_MISSED,
+        ProgressStatus.ON_TIME,
+        ProgressStatus.NOT_STARTED,
+        ProgressStatus.AHEAD,
+        ProgressStatus.DONE_REACHED,
+    )
+)
+
+
+def month_index(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def month_of_index(index: int) -> date:
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _expected_columns(committed, start, end, has_dates, as_of: int):
+    """``expected_hours_h100`` of each commitment at the day ordinal ``as_of`` (0 where undated)."""
+    span = np.maximum(end - start + 1, 1)  # where it is used, as_of lies in [start, end): span ≥ 2
+    share = np.where(as_of < start, 0.0, np.where(as_of >= end, 1.0, (as_of - start + 1) / span))
+    return np.where(has_dates, np.rint(committed * share), 0).astype(np.int64)
+
+
+def status_columns(
+    committed, achieved, expected, has_expected, start, has_start, end, has_end, as_of: int, thresholds: Thresholds
+):
+    """``status_of`` of each row, as its attention index (``STATUS_BY_ATTENTION[i]`` is the status)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pace = np.where(expected != 0, achieved / np.where(expected != 0, expected, 1), 0.0)
+    started = achieved > 0
+    return np.select(
+        [
+            (committed <= 0) | (achieved >= committed),
+            has_end & (as_of > end),
+            has_start & (as_of < start),
+            ~has_expected | (expected == 0),
+            pace >= thresholds.ahead,
+            pace >= thresholds.on_time,
+        ],
+        [
+            _REACHED,
+            _MISSED,
+            np.where(started, _AHEAD, _NOT_STARTED),
+            np.where(started, _ON_TIME, _NOT_STARTED),
+            _AHEAD,
+            _ON_TIME,
+        ],
+        _LATE,
+    ).astype(np.int8)
+
+
+@dataclass(frozen=True, eq=False)
+class ProgressColumns:
+    """The figures of :func:`progress` for many commitments, one numpy column each (see the section's comment)."""
+
+    expected: np.ndarray  # int64; meaningful where has_expected
+    has_expected: np.ndarray
+    status: np.ndarray  # int8 attention index
+    projected: np.ndarray  # bool: a projection exists (some month has hours)
+    pace_h100: np.ndarray  # int64: the projection's rounded monthly pace
+    reach_month: np.ndarray  # int64 month index, -1: already reached or never at this pace
+    at_end: np.ndarray  # int64 hours projected at the end; meaningful where projected and has_end
+
+
+def progress_columns(
+    committed,
+    achieved,
+    start,
+    has_start,
+    end,
+    has_end,
+    as_of: date,
+    recent_months,
+    recent_hours,
+    last_month,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    period_start: date | None = None,
+) -> ProgressColumns:
+    """:func:`progress` for every row of the columns: ``committed``/``achieved`` (int64 hundredths), ``start``/
+    ``end`` (day ordinals with their ``has_`` masks), the :class:`Recent` summary as ``recent_months`` (0: no
+    month with hours), ``recent_hours`` and ``last_month`` (a month index)."""
+    today = as_of.toordinal()
+    has_dates = has_start & has_end
+    upto = _expected_columns(committed, start, end, has_dates, today)
+    if period_start is None:
+        expected = upto
+    else:
+        before = _expected_columns(committed, start, end, has_dates, period_start.toordinal() - 1)
+        expected = np.maximum(0, upto - before)
+    status = status_columns(committed, achieved, expected, has_dates, start, has_start, end, has_end, today, thresholds)
+
+    projected = recent_months > 0
+    pace = recent_hours / np.where(projected, recent_months, 1)
+    remaining = committed - achieved
+    reaches = projected & (remaining > 0) & (pace > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        steps = np.ceil(remaining / np.where(reaches, pace, 1.0))
+    reach_month = np.where(reaches, last_month + np.minimum(steps, LAST_MONTH_INDEX - last_month), -1).astype(np.int64)
+    end_month = np.where(has_end, _month_indexes(end), 0)
+    at_end = achieved + np.rint(pace * np.maximum(0, end_month - last_month)).astype(np.int64)
+    return ProgressColumns(
+        expected=expected,
+        has_expected=has_dates,
+        status=status,
+        projected=projected,
+        pace_h100=np.rint(pace).astype(np.int64),
+        reach_month=reach_month,
+        at_end=at_end,
+    )
+
+
+def _month_indexes(ordinals):
+    """Month index of each day ordinal (vectorised ``month_index(date.fromordinal(o))``)."""
+    days = (np.asarray(ordinals, dtype=np.int64) - _EPOCH_ORDINAL).astype("datetime64[D]")
+    return days.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+@dataclass(frozen=True, eq=False)
+class RollupColumns:
+    """The figures of :func:`roll_up` for many groups at once, one numpy column each."""
+
+    committed: np.ndarray
+    achieved: np.ndarray
+    expected: np.ndarray
+    has_expected: np.ndarray
+    start: np.ndarray
+    has_start: np.ndarray
+    end: np.ndarray
+    has_end: np.ndarray
+    at_end: np.ndarray
+    count: np.ndarray
+    status: np.ndarray  # int8 attention index
+
+
+def _group_sum(groups, size: int, values) -> np.ndarray:
+    out = np.zeros(size, dtype=np.int64)
+    np.add.at(out, groups, np.asarray(values, dtype=np.int64))
+    return out
+
+
+def roll_up_columns(
+    groups,
+    size: int,
+    committed,
+    achieved,
+    expected,
+    has_expected,
+    start,
+    has_start,
+    end,
+    has_end,
+    at_end,
+    as_of: date,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> RollupColumns:
+    """:func:`roll_up` of the rows of each group (``groups[i]`` in ``range(size)``): sums, the earliest start,
+    the latest end (none when a row of the group has none), status computed again. ``at_end``: each row's hours
+    projected at the end, or its achieved hours when it has no projection."""
+    big = np.iinfo(np.int64).max
+    first = np.full(size, big, dtype=np.int64)
+    np.minimum.at(first, groups[has_start], start[has_start])
+    last = np.full(size, -1, dtype=np.int64)
+    np.maximum.at(last, groups[has_end], end[has_end])
+    undated = _group_sum(groups, size, ~has_end) > 0
+    any_expected = _group_sum(groups, size, has_expected) > 0
+    sums = {
+        "committed": _group_sum(groups, size, committed),
+        "achieved": _group_sum(groups, size, achieved),
+        "expected": _group_sum(groups, size, np.where(has_expected, expected, 0)),
+    }
+    has_first, has_last = first != big, (last >= 0) & ~undated
+    status = status_columns(
+        sums["committed"],
+        sums["achieved"],
+        sums["expected"],
+        any_expected,
+        first,
+        has_first,
+        last,
+        has_last,
+        as_of.toordinal(),
+        thresholds,
+    )
+    return RollupColumns(
+        **sums,
+        has_expected=any_expected,
+        start=first,
+        has_start=has_first,
+        end=last,
+        has_end=has_last,
+        at_end=_group_sum(groups, size, at_end),
+        count=np.bincount(groups, minlength=size).astype(np.int64),
+        status=status,
     )

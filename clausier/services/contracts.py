@@ -725,6 +725,14 @@ def sync_participant_status(session: Session, participant_id: int, today: date) 
         session.expire(participant)
 
 
+def _refresh_next_due(session: Session, contract_id: int) -> None:
+    """The next follow-up due kept on the contract, computed again (``followup`` imports this module: imported
+    here)."""
+    from clausier.services import followup
+
+    followup.refresh_next_due(session, [contract_id])
+
+
 def _summary(session: Session, values: dict) -> str:
     participant = session.get(Participant, values["participant_id"])
     type_label = session.get(ContractType, values["contract_type_code"]).label
@@ -741,6 +749,7 @@ def create_contract(session: Session, user: CurrentUser, data: ContractInput, to
     contract = EmploymentContract(**values)
     session.add(contract)
     session.flush()
+    _refresh_next_due(session, contract.id)
     link_hours(session, contract.id)
     sync_participant_status(session, contract.participant_id, today)
     audit.record(session, user.login, "création", "employmentcontract", contract.id, _summary(session, values))
@@ -761,6 +770,7 @@ def update_contract(
     update_versioned(session, EmploymentContract, contract_id, version, f"le contrat n° {contract_id}", **values)
     session.flush()
     session.expire(contract)
+    _refresh_next_due(session, contract_id)  # its dates or its end may have changed
     link_hours(session, contract_id)
     sync_participant_status(session, values["participant_id"], today)
     if before_participant != values["participant_id"]:

@@ -8,9 +8,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from clausier.rules import followup as followup_rules
 from clausier.services import followup
-from models import Buyer, Commitment, CommitmentMonthHours, JobOffer, Lot, Operation, Participant
+from models import Buyer, Commitment, CommitmentHours, CommitmentMonthHours, JobOffer, Lot, Operation, Participant
 from models.enums import OfferStatus, ParticipantStatus
 
 
@@ -34,7 +33,7 @@ class Totals:
 
 def totals(session: Session) -> Totals:
     committed = session.execute(select(func.coalesce(func.sum(Commitment.hours_committed_h100), 0))).scalar_one()
-    achieved = session.execute(select(func.coalesce(func.sum(CommitmentMonthHours.hours_h100), 0))).scalar_one()
+    achieved = session.execute(select(func.coalesce(func.sum(CommitmentHours.hours_h100), 0))).scalar_one()
     count = lambda model: session.execute(select(func.count()).select_from(model)).scalar_one()  # noqa: E731
     active = Participant.anonymised_at.is_(None)
     participants = session.execute(select(func.count()).where(active)).scalar_one()
@@ -71,23 +70,18 @@ class BuyerRow:
 
 
 def by_buyer(session: Session) -> list[BuyerRow]:
-    """Hours committed and achieved per buyer, most committed first."""
-    achieved = (
-        select(CommitmentMonthHours.commitment_id, func.sum(CommitmentMonthHours.hours_h100).label("achieved"))
-        .group_by(CommitmentMonthHours.commitment_id)
-        .subquery()
-    )
+    """Hours committed and achieved per buyer (from the totals kept per commitment), most committed first."""
     rows = session.execute(
         select(
             Buyer.name,
             func.count(func.distinct(Operation.id)),
             func.coalesce(func.sum(Commitment.hours_committed_h100), 0),
-            func.coalesce(func.sum(achieved.c.achieved), 0),
+            func.coalesce(func.sum(CommitmentHours.hours_h100), 0),
         )
         .join(Operation, Operation.buyer_id == Buyer.id)
         .join(Lot, Lot.operation_id == Operation.id)
         .join(Commitment, Commitment.lot_id == Lot.id)
-        .join(achieved, achieved.c.commitment_id == Commitment.id, isouter=True)
+        .join(CommitmentHours, CommitmentHours.commitment_id == Commitment.id, isouter=True)
         .group_by(Buyer.id, Buyer.name)
         .order_by(func.coalesce(func.sum(Commitment.hours_committed_h100), 0).desc())
     ).all()
@@ -120,19 +114,20 @@ class WeekTodo:
 
 
 def todo_this_week(session: Session, login: str, as_of: date, shown: int = 10) -> WeekTodo:
-    """Counts from the due dates alone; names and companies only for the user's first ``shown`` rows."""
+    """Counts from the next due dates kept on the contracts (one indexed query); names and companies only for the
+    user's first ``shown`` rows."""
     limits = followup.follow_up_settings(session)
-    dues = followup.follow_up_dues(session, limits=limits)
-    week = followup_rules.this_week([((cid, who), due) for cid, who, due in dues], as_of)
-    mine = [(cid, due) for (cid, who), due in week if who == login]
-    details = followup.running_contracts(session, contract_ids=[cid for cid, _ in mine[:shown]], limits=limits)
+    counts = followup.due_counts(session, as_of)
+    mine = followup.soonest_due(session, login, as_of, shown)
+    details = followup.running_contracts(session, contract_ids=[cid for cid, _ in mine], limits=limits)
     six = followup.six_month_due_counts(session, as_of, limits=limits)
+    mine_count, mine_overdue = counts.get(login, (0, 0))
     return WeekTodo(
         mine=details,
-        mine_count=len(mine),
-        mine_overdue=sum(1 for _, due in mine if due.overdue(as_of)),
-        team=len(week),
-        team_overdue=sum(1 for _, due in week if due.overdue(as_of)),
+        mine_count=mine_count,
+        mine_overdue=mine_overdue,
+        team=sum(count for count, _ in counts.values()),
+        team_overdue=sum(overdue for _, overdue in counts.values()),
         six_months_mine=six.get(login, 0),
         six_months_team=sum(six.values()),
     )

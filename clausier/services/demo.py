@@ -34,7 +34,7 @@ from stdnum import luhn
 from clausier.rules.hours import insertion_hours_h100
 from clausier.rules.names import ascii_fold, name_key
 from clausier.services import demo_data as D
-from clausier.services import hours_totals
+from clausier.services import followup, hours_totals
 from models import (
     Buyer,
     Candidacy,
@@ -289,6 +289,7 @@ def generate(engine: Engine, size: str = "S", seed: int = 1, today: date | None 
                 generator = _Generator(session, SIZES[key], seed, today)
                 generator.run()
                 hours_totals.rebuild(session)
+                followup.refresh_next_due(session)  # the next follow-up due kept on every contract
                 session.commit()
         finally:
             if sqlite:

@@ -1,14 +1,20 @@
 """Suivi dans l'emploi (DESIGN §3.7): the running contracts with their next follow-up due and who follows them,
 a contract's log of calls, mails and site visits, the end of a contract with its outcome, and the situation six
-months later. The due dates are computed by ``clausier.rules.followup`` from the contract and its log."""
+months later. The due dates are computed by ``clausier.rules.followup`` from the contract and its log.
+
+Each contract also keeps its next follow-up due (``next_due_on``, ``next_due_kind``), so that the home page counts
+them with one indexed query instead of walking every running contract's log: every write that can change it (a
+contract created or edited, a follow-up logged, an end recorded, a follow-up setting changed, the demo data) calls
+:func:`refresh_next_due` in the same transaction, which computes it again with the rules. :func:`next_due_mismatches`
+compares the kept values with the computed ones (tests); :func:`due_counts` and :func:`soonest_due` read them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlmodel import Session
 
 from clausier import settings
@@ -25,6 +31,7 @@ from models.enums import ContractOutcome, FollowUpKind, Role, SixMonthOutcome
 
 NOTES_LIMIT = 4000
 NO_CONTACT = rules.ContactLog()
+CHUNK = 900  # contract ids per IN list (below the 999 bound parameters of older SQLite versions)
 
 
 def follow_up_settings(session: Session) -> FollowUpSettings:
@@ -293,6 +300,118 @@ def six_month_due(
     return result
 
 
+# --- the next follow-up due kept on each contract ---------------------------------------------------------------
+
+
+def _chunks(ids: list[int], size: int = CHUNK):
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def _stored(due: Due | None) -> tuple[date | None, str | None]:
+    return (due.on, due.kind.value) if due is not None else (None, None)
+
+
+def refresh_next_due(
+    session: Session, contract_ids: list[int] | None = None, limits: FollowUpSettings | None = None
+) -> int:
+    """Compute again the next follow-up due kept on these contracts (every contract when None) from their dates
+    and logs, as :func:`follow_up_dues` does, and store it: None for an ended contract. Returns how many running
+    contracts were computed. The contract's ``version`` is not bumped: the value is derived, a form open on the
+    contract stays valid.
+
+    The contracts' rows are locked first (``FOR UPDATE`` on PostgreSQL; SQLite has one writer at a time): two
+    users logging a follow-up on one contract at once, the second waits for the first to commit, then reads both
+    follow-ups and the settings, instead of storing a date computed without the first one."""
+    table = EmploymentContract.__table__
+    clear = update(table).values(next_due_on=None, next_due_kind=None)
+    ended = table.c.actual_end.is_not(None)
+    lock = select(table.c.id).order_by(table.c.id).with_for_update()
+    ids = None if contract_ids is None else sorted({int(i) for i in contract_ids})
+    if ids is None:
+        session.execute(lock.where(table.c.actual_end.is_(None))).all()
+    else:
+        for chunk in _chunks(ids):
+            session.execute(lock.where(table.c.id.in_(chunk))).all()
+    limits = limits or follow_up_settings(session)
+    if ids is None:
+        dues = follow_up_dues(session, limits=limits)
+        session.execute(clear.where(ended, or_(table.c.next_due_on.is_not(None), table.c.next_due_kind.is_not(None))))
+    else:
+        dues = []
+        for chunk in _chunks(ids):
+            dues += follow_up_dues(session, contract_ids=chunk, limits=limits)
+            session.execute(clear.where(ended, table.c.id.in_(chunk)))
+    rows = []
+    for cid, _who, due in dues:
+        on, kind = _stored(due)
+        rows.append({"b_id": cid, "b_on": on, "b_kind": kind})
+    if rows:  # one UPDATE by primary key, executed for every row (executemany)
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(next_due_on=bindparam("b_on"), next_due_kind=bindparam("b_kind")),
+            rows,
+        )
+    wanted = None if ids is None else set(ids)
+    for obj in list(session.identity_map.values()):  # contracts loaded in this session: read the new values
+        if isinstance(obj, EmploymentContract) and (wanted is None or obj.id in wanted):
+            session.expire(obj, ["next_due_on", "next_due_kind"])
+    return len(rows)
+
+
+def next_due_mismatches(
+    session: Session, limits: FollowUpSettings | None = None
+) -> list[tuple[int, tuple[date | None, str | None], tuple[date | None, str | None]]]:
+    """The contracts whose kept next follow-up due differs from the one computed from their dates and logs, as
+    (contract id, kept (date, kind), computed (date, kind)), ``(None, None)`` when nothing is due; empty when
+    every write kept it. Ended contracts must keep nothing."""
+    c = EmploymentContract
+    computed = {cid: _stored(due) for cid, _who, due in follow_up_dues(session, limits=limits)}
+    kept = {
+        cid: (on, kind)
+        for cid, on, kind in session.execute(
+            select(c.id, c.next_due_on, c.next_due_kind).where(
+                or_(c.actual_end.is_(None), c.next_due_on.is_not(None), c.next_due_kind.is_not(None))
+            )
+        )
+    }
+    wrong = []
+    for cid in sorted(set(computed) | set(kept)):
+        a, b = kept.get(cid, (None, None)), computed.get(cid, (None, None))
+        if a != b:
+            wrong.append((cid, a, b))
+    return wrong
+
+
+def due_counts(session: Session, as_of: date, week_days: int = rules.WEEK_DAYS) -> dict[str, tuple[int, int]]:
+    """Per person in charge: (follow-ups due this week — overdue or due within ``week_days`` days —, of which
+    overdue), counted in SQL from the kept due dates (the index of the running contracts by person and date)."""
+    c = EmploymentContract
+    late = func.sum(case((c.next_due_on < as_of, 1), else_=0))
+    rows = session.execute(
+        select(c.in_charge, func.count(), late)
+        .where(c.actual_end.is_(None), c.next_due_on <= as_of + timedelta(days=week_days))
+        .group_by(c.in_charge)
+    )
+    return {who: (int(count), int(overdue or 0)) for who, count, overdue in rows}
+
+
+def soonest_due(
+    session: Session, in_charge: str, as_of: date, limit: int, week_days: int = rules.WEEK_DAYS
+) -> list[tuple[int, Due]]:
+    """The first ``limit`` contracts of ``in_charge`` whose follow-up is due this week (overdue or within
+    ``week_days`` days), the soonest first (then by contract number), from the kept due dates."""
+    c = EmploymentContract
+    rows = session.execute(
+        select(c.id, c.next_due_on, c.next_due_kind)
+        .where(c.actual_end.is_(None), c.in_charge == in_charge, c.next_due_on <= as_of + timedelta(days=week_days))
+        .order_by(c.next_due_on, c.id)
+        .limit(limit)
+    )
+    return [(cid, Due(on, DueKind(kind))) for cid, on, kind in rows]
+
+
 def log(session: Session, contract_id: int) -> list[FollowUp]:
     """A contract's follow-ups, the newest first."""
     query = select(FollowUp).where(FollowUp.contract_id == contract_id)
@@ -348,6 +467,7 @@ def add_follow_up(session: Session, user: CurrentUser, contract_id: int, data: F
     entry = FollowUp(contract_id=contract_id, on=data.on, kind=kind, by=user.login, notes=notes, next_due=data.next_due)
     session.add(entry)
     session.flush()
+    refresh_next_due(session, [contract_id])
     audit.record(
         session,
         user.login,
@@ -387,6 +507,7 @@ def record_end(
     )  # fmt: skip
     session.flush()
     session.expire(contract)
+    refresh_next_due(session, [contract_id])  # nothing is due about an ended contract but its six-month situation
     sync_participant_status(session, contract.participant_id, today)
     audit.record(
         session,

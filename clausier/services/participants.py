@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, delete, select
 
 from clausier import settings
@@ -1182,68 +1183,108 @@ class LapsingRow:
         return self.days_left < 0
 
 
-def _running_contract(on: date):
-    """Participants with a contract running on ``on`` (started, not ended; no end date: still running)."""
-    end = func.coalesce(EmploymentContract.actual_end, EmploymentContract.planned_end, date(9999, 12, 31))
-    # No DISTINCT: SQLite would then walk the participant index with a table lookup per contract (3 × slower).
-    return select(EmploymentContract.participant_id).where(EmploymentContract.start_date <= on, end >= on)
+@dataclass(frozen=True)
+class LapsingSummary:
+    """The home page's block: how many eligibilities to renew, how many of them lapsed under a running contract,
+    and the first rows (soonest end first)."""
+
+    count: int
+    lapsed: int
+    rows: list[LapsingRow]
 
 
-def lapsing_eligibilities(session: Session, today: date) -> list[LapsingRow]:
+def _running_contract_holders(on: date):
+    """(participant, latest validation on or before ``on``) for each contract running on ``on``: started, no end
+    recorded and the planned end not passed (none: open-ended), or an end recorded from ``on`` on. Written as two
+    ranges of ``actual_end`` so the database reads the few running contracts by its index, not all of them."""
+    c, later = EmploymentContract, aliased(Eligibility)
+    running = or_(
+        and_(col(c.actual_end).is_(None), func.coalesce(c.planned_end, date(9999, 12, 31)) >= on),
+        col(c.actual_end) >= on,
+    )
+    last = (
+        select(func.max(later.validated_on))
+        .where(later.participant_id == c.participant_id, later.validated_on <= on)
+        .correlate(c)
+        .scalar_subquery()
+    )
+    return (
+        select(c.participant_id, last)
+        .join(Participant, Participant.id == c.participant_id)
+        .where(c.start_date <= on, running, col(Participant.anonymised_at).is_(None))
+    )
+
+
+def lapsing_eligibilities(session: Session, today: date, shown: int | None = None) -> LapsingSummary:
     """For the home page: eligibility ending within « eligibility_warning_days » days, and eligibility already
-    lapsed for people under a running contract (their hours are flagged). Soonest end first."""
+    lapsed for people under a running contract (their hours are flagged). Soonest end first; names are read for
+    the first ``shown`` rows only (all when None).
+
+    Two indexed reads: the validations inside the window of those ending soon (none later), and the latest
+    validation of each person under a running contract."""
     months, warning = validity_months(session), warning_days(session)
     first_valid = rules.first_validation_valid_on(today, months)
     first_not_lapsing = rules.first_validation_valid_on(today + timedelta(days=warning + 1), months)
-    running = set(session.exec(_running_contract(today)))
-    pid = col(Eligibility.participant_id)
-    ending = (  # latest validation in [first valid, first not lapsing): ending within the warning days
-        select(Eligibility.participant_id, func.max(Eligibility.validated_on))
-        .where(Eligibility.validated_on >= first_valid, Eligibility.validated_on < first_not_lapsing)
-        .where(pid.not_in(_validated_between(first_not_lapsing, today)))
-        .group_by(Eligibility.participant_id)
+    e, later = Eligibility, aliased(Eligibility)
+    renewed = (
+        select(later.id)
+        .where(later.participant_id == e.participant_id)
+        .where(later.validated_on >= first_not_lapsing, later.validated_on <= today)
     )
-    last_of = dict(session.exec(ending).all())
-    ids = sorted(running)
-    for start in range(0, len(ids), 5_000):  # validated once, nothing valid today, under a running contract
-        for participant_id, last in session.exec(
-            select(Eligibility.participant_id, func.max(Eligibility.validated_on))
-            .where(Eligibility.validated_on <= today, pid.in_(ids[start : start + 5_000]))
-            .group_by(Eligibility.participant_id)
-        ):
-            if last < first_valid:
-                last_of[participant_id] = last
-    if not last_of:
-        return []
-    in_contract = running
-    people = []
-    wanted = sorted(last_of)
-    for start in range(0, len(wanted), 5_000):
-        people += session.exec(
+    ending = (  # latest validation in [first valid, first not lapsing): ending within the warning days
+        select(e.participant_id, func.max(e.validated_on))
+        .join(Participant, Participant.id == e.participant_id)
+        .where(e.validated_on >= first_valid, e.validated_on < first_not_lapsing, ~renewed.exists())
+        .where(col(Participant.anonymised_at).is_(None))
+        .group_by(e.participant_id)
+    )
+    last_of: dict[int, date] = dict(session.exec(ending).all())
+    in_contract: set[int] = set()
+    for participant_id, last in session.exec(_running_contract_holders(today)):
+        in_contract.add(participant_id)
+        if last is not None and _as_date(last) < first_valid:  # validated once, nothing valid today
+            last_of[participant_id] = _as_date(last)
+    end_of: dict[date, date] = {}
+    for last in last_of.values():
+        if last not in end_of:
+            end_of[last] = rules.eligibility_end(last, months)
+    ends = sorted(end_of[last] for last in last_of.values())
+    lapsed = sum(1 for end in ends if end < today)
+    if shown is not None and len(ends) > shown:
+        cutoff = ends[shown - 1] if shown > 0 else date.min  # ties on the last end shown are sorted by name
+        wanted = sorted(pid for pid, last in last_of.items() if end_of[last] <= cutoff)
+    else:
+        wanted = sorted(last_of)
+    rows = []
+    for start in range(0, len(wanted), 900):
+        for participant_id, last_name, first_name, counsellor, antenna in session.exec(
             select(
                 Participant.id,
                 Participant.last_name,
                 Participant.first_name,
                 Participant.counsellor,
                 Participant.antenna,
-            ).where(col(Participant.id).in_(wanted[start : start + 5_000]), col(Participant.anonymised_at).is_(None))
-        ).all()
-    rows = []
-    for participant_id, last_name, first_name, counsellor, antenna in people:
-        end = rules.eligibility_end(last_of[participant_id], months)
-        rows.append(
-            LapsingRow(
-                participant_id=participant_id,
-                name=display_name(last_name, first_name),
-                counsellor=counsellor,
-                antenna=antenna,
-                end=end,
-                days_left=(end - today).days,
-                in_contract=participant_id in in_contract,
+            ).where(col(Participant.id).in_(wanted[start : start + 900]))
+        ):
+            end = end_of[last_of[participant_id]]
+            rows.append(
+                LapsingRow(
+                    participant_id=participant_id,
+                    name=display_name(last_name, first_name),
+                    counsellor=counsellor,
+                    antenna=antenna,
+                    end=end,
+                    days_left=(end - today).days,
+                    in_contract=participant_id in in_contract,
+                )
             )
-        )
     rows.sort(key=lambda r: (r.end, ascii_fold(r.name).lower(), r.participant_id))
-    return rows
+    return LapsingSummary(count=len(ends), lapsed=lapsed, rows=rows if shown is None else rows[:shown])
+
+
+def _as_date(value) -> date:
+    """SQLite returns the maximum of a correlated subquery as text."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 # --- GDPR ---------------------------------------------------------------------------------------------------------

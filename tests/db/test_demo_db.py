@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from clausier import db
-from clausier.services import demo
+from clausier.services import demo, followup
 from models import (
     Buyer,
     Candidacy,
@@ -61,11 +61,19 @@ def test_demo_size_s_is_written_whole(any_engine):
             )
         ).scalar_one()
         latest = session.execute(select(func.max(HoursEntry.month))).scalar_one()
+        # The next follow-up due is kept on every running contract, as the application computes it.
+        assert followup.next_due_mismatches(session) == []
+        running, kept = session.execute(
+            select(func.count(), func.count(EmploymentContract.next_due_on)).where(
+                EmploymentContract.actual_end.is_(None)
+            )
+        ).one()
     assert report.participants == 300 and report.operations == 60 and report.lots == 150
     assert 3_600 <= report.hours_entries <= 4_400
     assert total == report.hours_total_h100
     assert split == 0
     assert latest < TODAY.replace(day=1)
+    assert running == kept > 20
 
 
 def test_ids_keep_working_after_the_demo(any_engine):

@@ -5,7 +5,8 @@ retention list, right of access)."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+import random
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -14,7 +15,8 @@ from sqlmodel import Session, select
 from clausier import settings
 from clausier.db import ConcurrentEditError
 from clausier.errors import DomainError, PermissionDenied, ValidationError
-from clausier.rules.names import name_key
+from clausier.rules.eligibility import eligibility_end
+from clausier.rules.names import ascii_fold, name_key
 from clausier.services import participants as svc
 from clausier.services.participants import (
     EligibilityFilter,
@@ -318,13 +320,67 @@ def test_eligibility_status_and_ends_for_the_other_screens(any_engine, pool):
 
 def test_lapsing_eligibilities_for_the_home_page(any_engine, pool):
     with Session(any_engine) as session:
-        rows = svc.lapsing_eligibilities(session, TODAY)
-        assert [(r.name, r.end, r.days_left, r.in_contract) for r in rows] == [
+        found = svc.lapsing_eligibilities(session, TODAY)
+        assert [(r.name, r.end, r.days_left, r.in_contract) for r in found.rows] == [
             ("Nowak Ewa", date(2026, 1, 14), -91, True),  # lapsed while under contract
             ("Ćwikła Zoé", date(2026, 5, 19), 34, False),
         ]  # Lefèvre Jean lapsed too, but his contract is over: not listed
+        assert (found.count, found.lapsed) == (2, 1)
+        first = svc.lapsing_eligibilities(session, TODAY, shown=1)  # the home page shows the soonest only
+        assert (first.count, first.lapsed, [r.name for r in first.rows]) == (2, 1, ["Nowak Ewa"])
         settings.set_value(session, "eligibility_warning_days", 30, by="admin")
-        assert [r.name for r in svc.lapsing_eligibilities(session, TODAY)] == ["Nowak Ewa"]
+        assert [r.name for r in svc.lapsing_eligibilities(session, TODAY).rows] == ["Nowak Ewa"]
+
+
+def test_lapsing_eligibilities_equal_the_rules_person_by_person(any_engine):
+    """Sixty people drawn at random (several validations, some renewed, some in the future, contracts running,
+    over, open-ended or ended early, some anonymised): the indexed reads list exactly whom the rules of
+    DESIGN §3.2 list, in the same order, with the same counts."""
+    rng = random.Random(20261126)
+    months, warning = 24, 60
+    people = []
+    with Session(any_engine) as session:
+        for n in range(60):
+            p = person(session, f"Nom{n:02d}", rng.choice(["Éa", "Zoé", "Ana", "Léo"]))
+            validations = [  # around two years back, on few days (ties on the end date are sorted by name)
+                TODAY - timedelta(days=730 + rng.choice([-300, -120, -40, -2, 0, 0, 30, 55, 90, 200]) - n % 3)
+                for _ in range(rng.randint(0, 3))
+            ] + ([TODAY + timedelta(days=3)] if n % 17 == 0 else [])  # one dated in three days does not count yet
+            for k, on in enumerate(validations):
+                validate(session, p, ["rsa", "deld", "rqth", "jeune_26"][k], on)
+            contracts = []
+            for _ in range(rng.randint(0, 2)):
+                start = TODAY + timedelta(days=rng.randint(-400, 30))
+                planned = rng.choice([None, start + timedelta(days=rng.randint(10, 400))])
+                actual = rng.choice([None, None, start + timedelta(days=rng.randint(0, 300))])
+                make_contract(session, participant=p, start_date=start, planned_end=planned, actual_end=actual)
+                contracts.append((start, planned, actual))
+            if rng.random() < 0.1:
+                p.anonymised_at = datetime(2026, 4, 1, tzinfo=UTC)
+                session.add(p)
+            people.append((p.id, svc.display_name(p.last_name, p.first_name), validations, contracts, p.anonymised_at))
+        session.commit()
+
+        expected = []
+        for pid, name, validations, contracts, anonymised in people:
+            past = [v for v in validations if v <= TODAY]
+            if anonymised or not past:
+                continue
+            end = eligibility_end(max(past), months)
+            running = any(
+                start <= TODAY and (actual or planned or date.max) >= TODAY for start, planned, actual in contracts
+            )
+            if 0 <= (end - TODAY).days <= warning or (end < TODAY and running):
+                expected.append((end, ascii_fold(name).lower(), pid, running))
+        expected.sort()
+        assert len(expected) >= 8  # the draw has people of each kind to compare
+
+        found = svc.lapsing_eligibilities(session, TODAY)
+        assert [(r.end, r.participant_id, r.in_contract) for r in found.rows] == [(e, p, r) for e, _, p, r in expected]
+        assert (found.count, found.lapsed) == (len(expected), sum(1 for e, *_ in expected if e < TODAY))
+        first = svc.lapsing_eligibilities(session, TODAY, shown=5)
+        assert [r.participant_id for r in first.rows] == [p for _, _, p, _ in expected[:5]]
+        assert (first.count, first.lapsed) == (found.count, found.lapsed)
 
 
 def test_add_an_eligibility_checks_the_criterion_at_the_validation_date(any_engine):

@@ -19,7 +19,15 @@ from models.enums import (
     Role,
     SixMonthOutcome,
 )
-from tests.builders import make_commitment, make_company, make_contract, make_hours_entry, make_lot, make_participant
+from tests.builders import (
+    make_commitment,
+    make_company,
+    make_contract,
+    make_follow_up,
+    make_hours_entry,
+    make_lot,
+    make_participant,
+)
 from tests.pages.conftest import logged_in, open_url_path
 
 TODAY = date.today()
@@ -290,9 +298,8 @@ def test_home_page_lists_what_to_do_this_week(with_users):
     with Session(db.get_engine(with_users)) as session:
         caron = session.exec(select(EmploymentContract).where(EmploymentContract.in_charge == "sophie")
                              .order_by(EmploymentContract.start_date)).first()  # fmt: skip
-        session.add(FollowUp(contract_id=caron.id, on=TODAY - timedelta(days=40), kind=FollowUpKind.SITE_VISIT,
-                             by="sophie"))  # fmt: skip
-        session.add(FollowUp(contract_id=soon, on=TODAY - timedelta(days=20), kind=FollowUpKind.CALL, by="sophie"))
+        make_follow_up(session, contract=caron, on=TODAY - timedelta(days=40), kind=FollowUpKind.SITE_VISIT)
+        make_follow_up(session, contract_id=soon, on=TODAY - timedelta(days=20), kind=FollowUpKind.CALL)
         make_contract(
             session, start_date=TODAY - timedelta(days=300), actual_end=TODAY - timedelta(days=190),
             outcome=ContractOutcome.COMPLETED, in_charge="sophie",

@@ -46,7 +46,12 @@ def test_home_page_draws_the_progress_chart_and_the_late_commitments(with_users)
     with Session(engine) as session:
         rows = progress.commitment_progress(session, as_of=date.today(), limits=progress.thresholds(session))
     late = progress.late_commitments(rows)
+    assert late  # the S demo has late commitments to show
     assert any(f"Engagements en retard ({len(late)})" == h.value for h in at.subheader)
+    shown = next(df.value for df in at.dataframe if "Attendues à date" in df.value.columns)
+    assert shown["Entreprise"].tolist() == [r.company for r in late[: len(shown)]]
+    assert shown["Heures réalisées"].tolist() == [r.progress.achieved_h100 / 100 for r in late[: len(shown)]]
+    assert shown["Statut"].tolist() == [r.progress.status.label for r in late[: len(shown)]]
 
 
 def test_first_run_can_load_the_s_demo(app_db):
