@@ -211,3 +211,53 @@ def test_the_kept_summaries_give_the_same_figures_as_the_monthly_totals(any_engi
             m.setattr(svc, "_summaries_fit", lambda *_: False)
             assert six == svc.commitment_progress(s, date(2026, 3, 15))
         assert six != kept  # the projections changed with the window
+
+
+def test_the_table_equals_the_rules_on_the_raw_hours_of_the_demo(any_engine):
+    """End to end on both databases: every commitment of the S demo, as the dashboards read it (kept totals,
+    numpy columns), equals the scalar rules of §3.4 fed with its lot's dates and its hours summed from the rows
+    themselves; a buyer filter keeps exactly that buyer's commitments, with the same figures."""
+    from collections import defaultdict
+
+    from sqlalchemy import func, select
+
+    from clausier.rules.progress import progress, recent_of
+    from clausier.services import demo
+    from models import Commitment, HoursEntry, Lot
+
+    as_of = date(2026, 3, 15)
+    demo.generate(any_engine, size="S", seed=7, today=as_of)
+    with Session(any_engine) as s:
+        limits = svc.thresholds(s)
+        months: dict[int, list[tuple[date, int]]] = defaultdict(list)
+        for cid, month, hours in s.execute(
+            select(HoursEntry.commitment_id, HoursEntry.month, func.sum(HoursEntry.hours_h100)).group_by(
+                HoursEntry.commitment_id, HoursEntry.month
+            )
+        ):
+            months[cid].append((month, int(hours)))
+        expected = {
+            cid: progress(
+                committed,
+                sum(h for _, h in months[cid]),
+                start,
+                end,
+                as_of,
+                recent_of(months[cid], limits.projection_months),
+                limits,
+            )
+            for cid, committed, start, end in s.execute(
+                select(Commitment.id, Commitment.hours_committed_h100, Lot.execution_start, Lot.execution_end).join(
+                    Lot, Lot.id == Commitment.lot_id
+                )
+            )
+        }
+        table = svc.progress_table(s, as_of, limits=limits)
+        assert {r.commitment_id: r.progress for r in table} == expected
+        assert len({p.status for p in expected.values()}) >= 4  # the demo has commitments of several kinds
+        buyer = table[0].buyer_id
+        one = svc.progress_table(s, as_of, svc.Filters(buyer_id=buyer), limits)
+        assert 0 < len(one) < len(table)
+        assert {r.commitment_id: r.progress for r in one} == {
+            r.commitment_id: r.progress for r in table if r.buyer_id == buyer
+        }
