@@ -178,6 +178,44 @@ def cmd_anonymise(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """The values kept for speed against what they summarise: the hours totals per commitment and month against
+    the hours, each running contract's next follow-up due against its log. Exit status 1 when one differs (after
+    a write made outside the application, say); --repair computes them all again in one transaction."""
+    from clausier.formatting import fmt_hours
+    from clausier.services import followup, hours_totals
+
+    with db.session_scope(_engine()) as session:
+        hours = hours_totals.mismatches(session)
+        dues = followup.next_due_mismatches(session)
+        print(f"Totaux d'heures conservés : {_verdict(len(hours))}.")
+        print(f"Prochains suivis conservés sur les contrats : {_verdict(len(dues))}.")
+        for commitment_id, month, kept, summed in hours[:10]:
+            when = f"{month:%m/%Y}" if month else "toutes périodes"
+            kept_h, summed_h = fmt_hours(kept, 2), fmt_hours(summed, 2)
+            print(f"  engagement n° {commitment_id}, {when} : {kept_h} conservées, {summed_h} saisies")
+        for contract_id, kept, computed in dues[:10]:
+            print(f"  contrat n° {contract_id} : {_due_text(kept)} conservé, {_due_text(computed)} d'après le journal")
+        if not hours and not dues:
+            return 0
+        if not args.repair:
+            print("Relancez avec --repair pour les recalculer.")
+            return 1
+        hours_totals.rebuild(session)
+        followup.refresh_next_due(session)
+        print("Recalculés.")
+    return 0
+
+
+def _verdict(count: int) -> str:
+    return "à jour" if count == 0 else f"{count} écart(s)"
+
+
+def _due_text(due) -> str:
+    on, kind = due
+    return "rien" if on is None else f"{on:%d/%m/%Y} ({kind})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m clausier",
@@ -219,6 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--apply", action="store_true", help="anonymiser (sans cette option : compter seulement)")
     p.add_argument("--user", default="admin", help="identifiant de l'administrateur qui anonymise")
     p.set_defaults(func=cmd_anonymise)
+
+    p = sub.add_parser("check", help="comparer les totaux d'heures et les prochains suivis conservés à leurs sources")
+    p.add_argument("--repair", action="store_true", help="recalculer ce qui diffère")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("backup", help="sauvegarder la base (SQLite, à chaud)")
     p.add_argument("--to", help="dossier ou fichier de destination (défaut : data/backups/)")

@@ -30,7 +30,7 @@ def cli_db(tmp_path, monkeypatch):
 def test_help_lists_the_commands_in_french():
     result = subprocess.run([sys.executable, "-m", "clausier", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0
-    for command in ("upgrade", "create-user", "demo", "backup", "restore"):
+    for command in ("upgrade", "create-user", "demo", "check", "backup", "restore"):
         assert command in result.stdout
     assert "sauvegarder la base" in result.stdout
 
@@ -114,3 +114,39 @@ def test_anonymise_counts_then_applies_for_an_admin_only(cli_db, capsys):
     with Session(db.get_engine(cli_db)) as session:
         assert session.get(Participant, old_id).anonymised_at is not None
         assert session.get(Participant, new_id).last_name == "Récent"
+
+
+def test_check_reports_values_written_behind_the_application_then_repairs_them(cli_db, capsys):
+    from datetime import date
+
+    from sqlalchemy import text
+
+    from models import FollowUp
+    from models.enums import FollowUpKind
+    from tests.builders import make_contract, make_hours_entry
+
+    assert main(["upgrade"]) == 0
+    with Session(db.get_engine(cli_db)) as session:
+        entry = make_hours_entry(session)  # kept totals follow, as the services do
+        contract = make_contract(session, start_date=date(2026, 3, 2), planned_end=None)
+        session.commit()
+        entry_id, contract_id = entry.id, contract.id
+    capsys.readouterr()
+    assert main(["check"]) == 0
+    assert "Totaux d'heures conservés : à jour." in capsys.readouterr().out
+
+    with db.get_engine(cli_db).begin() as connection:  # a script writing straight into the tables
+        connection.execute(text("UPDATE hoursentry SET hours_h100 = 1000 WHERE id = :i"), {"i": entry_id})
+    with Session(db.get_engine(cli_db)) as session:  # a follow-up added without the service
+        session.add(FollowUp(contract_id=contract_id, on=date(2026, 3, 5), kind=FollowUpKind.CALL, by="x"))
+        session.commit()
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "Totaux d'heures conservés : 1 écart(s)." in out
+    assert "03/2026 : 151,67 h conservées, 10,00 h saisies" in out
+    assert "Prochains suivis conservés sur les contrats : 1 écart(s)." in out
+    assert f"contrat n° {contract_id} : 09/03/2026 (premier_contact) conservé" in out
+    assert "--repair" in out
+    assert main(["check", "--repair"]) == 0
+    assert "Recalculés." in capsys.readouterr().out
+    assert main(["check"]) == 0
