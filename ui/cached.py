@@ -24,6 +24,7 @@ def clear() -> None:
     """After a write that changes what the cached readers return."""
     st.cache_data.clear()
     _progress.clear()
+    _progress_frame.clear()
     _rollups.clear()
 
 
@@ -42,6 +43,18 @@ def progress_rows(filters, as_of):
     """Progress of every commitment for these filters (a ``ProgressTable``, needs attention first), and the
     thresholds used."""
     return _progress(config.database_url(), filters, as_of)
+
+
+@st.cache_resource(ttl=60, show_spinner=False)
+def _progress_frame(database_url: str, filters, as_of):
+    table, _limits = _progress(database_url, filters, as_of)
+    return table.frame()
+
+
+def progress_frame(filters, as_of):
+    """Every commitment as a row of a DataFrame (``ProgressTable.frame``), shared between reruns: read it, never
+    change it in place."""
+    return _progress_frame(config.database_url(), filters, as_of)
 
 
 @st.cache_resource(ttl=60, show_spinner=False)

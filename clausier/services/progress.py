@@ -327,6 +327,42 @@ class ProgressTable(Sequence[CommitmentProgress]):
         """``late_commitments(list(self))``."""
         return list(self.late_table(include_missed))
 
+    def frame(self) -> pd.DataFrame:
+        """Every commitment as one row of a DataFrame, in the table's order, built from the columns (no row
+        object): labels, hours in hours (not hundredths), rate and pace in % to one decimal, the status label,
+        the execution end, the projection. None where a figure does not exist (no dates, no hours yet)."""
+        lb, nb, fg = self._labels, self._numbers, self._figures
+        committed, achieved = nb["committed"], nb["achieved"]
+        expected = np.where(fg.has_expected, fg.expected, 0).tolist()
+        pairs = list(zip(achieved.tolist(), committed.tolist(), expected, strict=True))
+        # Python's round(), as Progress.rate and .pace are shown elsewhere (numpy rounds halves differently)
+        rate = [round(a / c * 100, 1) if c > 0 else None for a, c, _ in pairs]
+        pace = [round(a / e * 100, 1) if e else None for a, _, e in pairs]
+        reach = fg.reach_month.tolist()
+        projected = fg.projected.tolist()
+        return pd.DataFrame(
+            {
+                "company": lb["company"],
+                "lot": lb["lot_reference"] + " " + lb["lot_label"],
+                "operation": lb["operation"],
+                "buyer": lb["buyer"],
+                "territory": lb["territory"],
+                "committed": committed / 100,
+                "achieved": achieved / 100,
+                "remaining": np.maximum(0, committed - achieved) / 100,
+                "rate": pd.array(rate, dtype="Float64"),
+                "expected": pd.array(np.where(fg.has_expected, fg.expected / 100, None), dtype="Float64"),
+                "pace": pd.array(pace, dtype="Float64"),
+                "status": [STATUS_BY_ATTENTION[i].label for i in fg.status.tolist()],
+                "end": lb["end"],
+                "reach": [
+                    month_of_index(m).strftime("%m/%Y") if p and m >= 0 else ""
+                    for p, m in zip(projected, reach, strict=True)
+                ],
+                "at_end": pd.array(np.where(fg.projected & nb["has_end"], fg.at_end / 100, None), dtype="Float64"),
+            }
+        )
+
     def column(self, name: str) -> np.ndarray:
         """A whole column, for tables built without a row object: a label (``company``, ``lot_reference``,
         ``lot_label``, ``operation``, ``buyer``, ``territory``…), ``committed_h100``, ``achieved_h100``,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import numpy as np
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -166,3 +167,40 @@ def test_an_empty_table_has_no_roll_up_and_a_zero_total():
     assert len(table) == 0 and list(table) == [] and table.late() == []
     assert table.roll_ups(Level.COMPANY) == []
     assert table.total() == total([], AS_OF)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(commitment, max_size=30), as_of=st.one_of(st.just(AS_OF), day), thresholds=limits)
+def test_the_frame_shows_each_commitments_figures(rows, as_of, thresholds):
+    """``ProgressTable.frame`` (the Avancement page's commitment level, built from the columns) says what each
+    row object says."""
+    table = _table(rows, as_of, thresholds, None)
+    frame = table.frame()
+    assert len(frame) == len(table)
+    for record, row in zip(frame.to_dict("records"), table, strict=True):
+        p = row.progress
+
+        def shown(value):  # pandas' missing value, or the number
+            return None if value is None or value is pd.NA else value
+
+        assert (record["company"], record["lot"], record["operation"], record["buyer"], record["territory"]) == (
+            row.company,
+            f"{row.lot_reference} {row.lot_label}",
+            row.operation,
+            row.buyer,
+            row.territory,
+        )
+        assert (record["committed"], record["achieved"], record["remaining"]) == (
+            p.committed_h100 / 100,
+            p.achieved_h100 / 100,
+            p.remaining_h100 / 100,
+        )
+        assert shown(record["rate"]) == (None if p.rate is None else round(p.rate * 100, 1))
+        assert shown(record["expected"]) == (None if p.expected_h100 is None else p.expected_h100 / 100)
+        assert shown(record["pace"]) == (None if p.pace is None else round(p.pace * 100, 1))
+        assert (record["status"], record["end"]) == (p.status.label, p.end)
+        projection = p.projection
+        reach = "" if projection is None or projection.reach_month is None else projection.reach_month.strftime("%m/%Y")
+        assert record["reach"] == reach
+        at_end = None if projection is None or projection.at_end_h100 is None else projection.at_end_h100 / 100
+        assert shown(record["at_end"]) == at_end
