@@ -435,7 +435,7 @@ def _progress_table(session: Session, as_of: date, filters: Filters, limits: Thr
         operations = operations.where(Operation.id == filters.operation_id)
     if filters.territory:
         operations = operations.where(Commune.epci == filters.territory)
-    operation_of = {op_id: rest for op_id, *rest in conn.execute(operations)}
+    operation_of = {row[0]: row[1:] for row in conn.execute(operations).all()}
     query = select(
         Commitment.id,
         Commitment.hours_committed_h100,
@@ -455,7 +455,7 @@ def _progress_table(session: Session, as_of: date, filters: Filters, limits: Thr
     if filters.period_start is None and filters.period_end is None and _summaries_fit(session, limits):
         # the whole life of each commitment: its kept summary, read in the same statement
         query = query.add_columns(
-            summary.c.hours_h100, summary.c.recent_months, summary.c.recent_h100, summary.c.last_month
+            summary.c.hours_h100, summary.c.recent_months, summary.c.recent_h100, _month_index(summary.c.last_month)
         ).join(summary, summary.c.commitment_id == Commitment.id, isouter=True)
         rows = conn.execute(query).all()
         columns = list(zip(*rows, strict=True)) if rows else [()] * 13
@@ -470,7 +470,7 @@ def _progress_table(session: Session, as_of: date, filters: Filters, limits: Thr
         kept = [f[0] if f else None for f in found]
         recent_months = [f[1].months if f else None for f in found]
         recent_hours = [f[1].hours_h100 if f else None for f in found]
-        last = [f[1].last if f else None for f in found]
+        last = [month_index(f[1].last) if f else None for f in found]
 
     commitment_ids, committed, company_ids, lot_ids, references, lot_labels, starts, ends, op_ids = columns[:9]
     companies = select(Company.id, Company.name)
@@ -503,7 +503,7 @@ def _progress_table(session: Session, as_of: date, filters: Filters, limits: Thr
         "has_end": np.asarray([d is not None for d in ends], dtype=bool),
         "recent_months": _integers(recent_months),
         "recent_hours": _integers(recent_hours),
-        "last_month": np.asarray([month_index(_as_date(m)) if m is not None else 0 for m in last], dtype=np.int64),
+        "last_month": _integers(last),  # month indexes
     }
     figures = progress_columns(
         numbers["committed"],
@@ -530,6 +530,11 @@ def commitment_progress(
     table = progress_table(session, as_of, filters, limits)
     with gc_paused():
         return list(table)
+
+
+def _month_index(column):
+    """``month_index`` in SQL (year × 12 + month − 1): no date to parse per row."""
+    return func.extract("year", column) * 12 + func.extract("month", column) - 1
 
 
 def _integers(values) -> np.ndarray:
