@@ -82,17 +82,23 @@ def download(page, button_name: str, wait_idle, attempts: int = 3):
     """Click a download button and return the Playwright download.
 
     A click that lands while Streamlit swaps the deferred file of the previous run is lost now and then (seen in
-    CI once in a few hundred runs): a user would click again, so does the test, at most ``attempts`` times."""
+    CI once in a few hundred runs): a user would click again, so does the test, at most ``attempts`` times. Once
+    (a fresh clone's run on a loaded machine) the page's widgets stayed disabled, as Streamlit shows them while
+    its connection to the server is being restored: a user would reload the page, so does the test then."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+    button = page.get_by_role("button", name=button_name)
     for attempt in range(attempts):
         try:
             with page.expect_download(timeout=15_000) as info:
-                page.get_by_role("button", name=button_name).click()
+                button.click(timeout=15_000)
             return info.value
         except PlaywrightTimeout:
             if attempt == attempts - 1:
                 raise
+            if button.count() and button.first.is_disabled():
+                page.reload()
+                button.first.wait_for(timeout=60_000)
             wait_idle(page)
     raise AssertionError("unreachable")
 
