@@ -168,3 +168,25 @@ def make_follow_up(session: Session, contract: EmploymentContract | None = None,
     entry = save(session, FollowUp(**{**defaults, **fields}))
     followup.refresh_next_due(session, [entry.contract_id])  # as every writer of follow-ups does
     return entry
+
+
+def contract_input(company: Company, commitment: Commitment, person: Participant, **changes: Any):
+    """The contract form filled for a direct hire of ``person`` by ``company`` on ``commitment``: a CDD from
+    2 March to 31 August 2026, 35 h a week; ``changes`` override fields."""
+    from clausier.services.contracts import ContractInput
+    from models.enums import Modality
+
+    data = ContractInput(
+        participant_id=person.id,
+        employer_company_id=company.id,
+        user_company_id=company.id,
+        commitment_id=commitment.id,
+        contract_type_code="cdd",
+        modality=Modality.DIRECT_HIRE,
+        start_date=date(2026, 3, 2),
+        planned_end=date(2026, 8, 31),
+        weekly_hours="35",
+    )
+    for name, value in changes.items():
+        setattr(data, name, value)
+    return data

@@ -188,6 +188,34 @@ class ProgressTable(Sequence[CommitmentProgress]):
         order = np.lexsort((_ranks(labels["lot_reference"]), _ranks(labels["company"]), -gap, figures.status))
         self._labels, self._numbers, self._figures = _take(labels, numbers, figures, order)
 
+    @classmethod
+    def from_columns(
+        cls,
+        labels: dict[str, np.ndarray],
+        numbers: dict[str, np.ndarray],
+        as_of: date,
+        limits: Thresholds,
+        period_start: date | None = None,
+    ) -> ProgressTable:
+        """The table of commitments given by their columns: ``labels`` (ids, names, dates as objects) and
+        ``numbers`` (``committed``, ``achieved``, ``start``/``end`` day ordinals with ``has_start``/``has_end``,
+        ``recent_months``, ``recent_hours``, ``last_month`` as a month index); the rules run on them here."""
+        figures = progress_columns(
+            numbers["committed"],
+            numbers["achieved"],
+            numbers["start"],
+            numbers["has_start"],
+            numbers["end"],
+            numbers["has_end"],
+            as_of,
+            numbers["recent_months"],
+            numbers["recent_hours"],
+            numbers["last_month"],
+            limits,
+            period_start=period_start,
+        )
+        return cls(labels, numbers, figures, as_of, limits)
+
     def __len__(self) -> int:
         return len(self._numbers["committed"])
 
@@ -505,21 +533,7 @@ def _progress_table(session: Session, as_of: date, filters: Filters, limits: Thr
         "recent_hours": _integers(recent_hours),
         "last_month": _integers(last),  # month indexes
     }
-    figures = progress_columns(
-        numbers["committed"],
-        numbers["achieved"],
-        numbers["start"],
-        numbers["has_start"],
-        numbers["end"],
-        numbers["has_end"],
-        as_of,
-        numbers["recent_months"],
-        numbers["recent_hours"],
-        numbers["last_month"],
-        limits,
-        period_start=filters.period_start,
-    )
-    return ProgressTable(labels, numbers, figures, as_of, limits)
+    return ProgressTable.from_columns(labels, numbers, as_of, limits, filters.period_start)
 
 
 def commitment_progress(

@@ -26,7 +26,15 @@ from models.enums import (
     Role,
     SixMonthOutcome,
 )
-from tests.builders import make_commitment, make_company, make_contract, make_hours_entry, make_lot, make_participant
+from tests.builders import (
+    contract_input,
+    make_commitment,
+    make_company,
+    make_contract,
+    make_hours_entry,
+    make_lot,
+    make_participant,
+)
 
 SOPHIE = CurrentUser(login="sophie", name="Sophie Test", role=Role.SAISIE)
 LOUIS = CurrentUser(login="louis", name="Louis Test", role=Role.LECTURE)
@@ -48,23 +56,6 @@ def _setup(session: Session):
     return company, commitment, person
 
 
-def _input(company, commitment, person, **changes) -> ContractInput:
-    base = ContractInput(
-        participant_id=person.id,
-        employer_company_id=company.id,
-        user_company_id=company.id,
-        commitment_id=commitment.id,
-        contract_type_code="cdd",
-        modality=Modality.DIRECT_HIRE,
-        start_date=date(2026, 3, 2),
-        planned_end=date(2026, 8, 31),
-        weekly_hours="35",
-    )
-    for name, value in changes.items():
-        setattr(base, name, value)
-    return base
-
-
 def _refused(session: Session, data: ContractInput, today: date = TODAY) -> dict[str, str]:
     with pytest.raises(ValidationError) as caught:
         contracts.create_contract(session, SOPHIE, data, today)
@@ -76,7 +67,7 @@ def test_a_direct_hire_is_saved_with_its_hours_and_the_person_is_in_employment(a
         company, commitment, person = _setup(session)
         march = make_hours_entry(session, commitment=commitment, participant=person, month=date(2026, 3, 1))
         before = make_hours_entry(session, commitment=commitment, participant=person, month=date(2026, 2, 1))
-        saved = contracts.create_contract(session, SOPHIE, _input(company, commitment, person), TODAY)
+        saved = contracts.create_contract(session, SOPHIE, contract_input(company, commitment, person), TODAY)
         session.commit()
         assert saved.warning is None
         contract = session.get(EmploymentContract, saved.contract_id)
@@ -98,7 +89,9 @@ def test_contract_checks_have_a_french_message_next_to_each_field(any_engine):
         other = make_commitment(session)
         errors = _refused(
             session,
-            _input(company, other, person, planned_end=date(2026, 2, 1), weekly_hours="50", participant_id=None),
+            contract_input(
+                company, other, person, planned_end=date(2026, 2, 1), weekly_hours="50", participant_id=None
+            ),
         )
         assert errors == {
             "participant_id": "Choisissez le participant (recherchez-le par son nom).",
@@ -109,7 +102,7 @@ def test_contract_checks_have_a_french_message_next_to_each_field(any_engine):
             "planned_end": "La fin prévue ne peut pas précéder le début (02/03/2026).",
             "weekly_hours_h100": "La durée hebdomadaire doit être de plus de 0 et d'au plus 48 heures.",
         }
-        errors = _refused(session, _input(company, commitment, person, actual_end=date(2026, 1, 5)))
+        errors = _refused(session, contract_input(company, commitment, person, actual_end=date(2026, 1, 5)))
         assert errors == {
             "actual_end": "La fin réelle ne peut pas précéder le début du contrat (02/03/2026).",
             "outcome": "Choisissez l'issue du contrat.",
@@ -123,23 +116,26 @@ def test_the_employer_must_fit_the_modality(any_engine):
         etti = make_company(session, name="Humando", kind=CompanyKind.ETTI)
         ordinary = make_company(session, name="Menuiserie Dupuis")
         errors = _refused(
-            session, _input(company, commitment, person, modality=Modality.PROVISION, employer_company_id=ordinary.id)
+            session,
+            contract_input(company, commitment, person, modality=Modality.PROVISION, employer_company_id=ordinary.id),
         )
         assert errors == {
             "employer_company_id": "Une mise à disposition passe par une ETTI, une association intermédiaire, un "
             "GEIQ ou une agence d'intérim : « Menuiserie Dupuis » est de type « Entreprise classique »."
         }
-        errors = _refused(session, _input(company, commitment, person, employer_company_id=etti.id))
+        errors = _refused(session, contract_input(company, commitment, person, employer_company_id=etti.id))
         assert errors["employer_company_id"].startswith(
             "Pour une embauche directe, l'employeur est l'entreprise utilisatrice (« Bâtisseurs du Nord »)."
         )
-        errors = _refused(session, _input(company, commitment, person, modality=Modality.SUBCONTRACTING))
+        errors = _refused(session, contract_input(company, commitment, person, modality=Modality.SUBCONTRACTING))
         assert "SIAE (EI, ETTI, AI, ACI), une EA ou un ESAT" in errors["employer_company_id"]
         # An ETTI providing the person under a CTTI: accepted, the modality comes from the contract type.
         saved = contracts.create_contract(
             session,
             SOPHIE,
-            _input(company, commitment, person, employer_company_id=etti.id, contract_type_code="ctti", modality=None),
+            contract_input(
+                company, commitment, person, employer_company_id=etti.id, contract_type_code="ctti", modality=None
+            ),
             TODAY,
         )
         assert session.get(EmploymentContract, saved.contract_id).modality is Modality.PROVISION
@@ -148,23 +144,29 @@ def test_the_employer_must_fit_the_modality(any_engine):
 def test_two_contracts_of_a_person_on_one_commitment_cannot_overlap(any_engine):
     with Session(any_engine) as session:
         company, commitment, person = _setup(session)
-        first = contracts.create_contract(session, SOPHIE, _input(company, commitment, person), TODAY)
+        first = contracts.create_contract(session, SOPHIE, contract_input(company, commitment, person), TODAY)
         errors = _refused(
-            session, _input(company, commitment, person, start_date=date(2026, 8, 31), planned_end=date(2026, 12, 31))
+            session,
+            contract_input(company, commitment, person, start_date=date(2026, 8, 31), planned_end=date(2026, 12, 31)),
         )
         assert errors == {
             "start_date": f"Cette personne a déjà un contrat sur cet engagement (n° {first.contract_id}, du "
             "02/03/2026 au 31/08/2026) : les deux périodes se chevauchent."
         }
         # An open-ended one overlaps everything after its start.
-        errors = _refused(session, _input(company, commitment, person, start_date=date(2025, 1, 6), planned_end=None))
+        errors = _refused(
+            session, contract_input(company, commitment, person, start_date=date(2025, 1, 6), planned_end=None)
+        )
         assert "n° " in errors["start_date"]
         # The day after: fine; on another commitment: fine.
         contracts.create_contract(
-            session, SOPHIE, _input(company, commitment, person, start_date=date(2026, 9, 1), planned_end=None), TODAY
+            session,
+            SOPHIE,
+            contract_input(company, commitment, person, start_date=date(2026, 9, 1), planned_end=None),
+            TODAY,
         )
         other = make_commitment(session, company=company)
-        contracts.create_contract(session, SOPHIE, _input(company, other, person), TODAY)
+        contracts.create_contract(session, SOPHIE, contract_input(company, other, person), TODAY)
         assert len(session.exec(select(EmploymentContract)).all()) == 3
 
 
@@ -173,12 +175,12 @@ def test_a_lapsed_eligibility_at_the_start_is_a_warning_not_a_refusal(any_engine
         company, commitment, _ = _setup(session)
         late = make_participant(session, last_name="Roux", first_name="Yanis")
         _eligible(session, late, validated_on=date(2024, 2, 1))  # valid up to 31/01/2026
-        saved = contracts.create_contract(session, SOPHIE, _input(company, commitment, late), TODAY)
+        saved = contracts.create_contract(session, SOPHIE, contract_input(company, commitment, late), TODAY)
         assert saved.warning.startswith(
             "Attention : au début du contrat (02/03/2026), son éligibilité a pris fin le 31/01/2026 pour Yanis Roux."
         )
         never = make_participant(session, last_name="Petit", first_name="Lina")
-        saved = contracts.create_contract(session, SOPHIE, _input(company, commitment, never), TODAY)
+        saved = contracts.create_contract(session, SOPHIE, contract_input(company, commitment, never), TODAY)
         assert "aucune éligibilité n'était validée à cette date" in saved.warning
         assert len(session.exec(select(EmploymentContract)).all()) == 2
 
@@ -186,11 +188,11 @@ def test_a_lapsed_eligibility_at_the_start_is_a_warning_not_a_refusal(any_engine
 def test_an_edit_checks_the_version_and_relinks_the_hours(any_engine):
     with Session(any_engine) as session:
         company, commitment, person = _setup(session)
-        saved = contracts.create_contract(session, SOPHIE, _input(company, commitment, person), TODAY)
+        saved = contracts.create_contract(session, SOPHIE, contract_input(company, commitment, person), TODAY)
         june = make_hours_entry(session, commitment=commitment, participant=person, month=date(2026, 6, 1))
         assert june.contract_id is None  # typed after the contract: matched, not linked yet
         assert [h.linked for h in contracts.contract_hours(session, saved.contract_id)] == [False]
-        data = _input(company, commitment, person, planned_end=date(2026, 5, 31), notes="Avenant : fin avancée")
+        data = contract_input(company, commitment, person, planned_end=date(2026, 5, 31), notes="Avenant : fin avancée")
         contracts.update_contract(session, SOPHIE, saved.contract_id, 1, data, TODAY)
         session.commit()
         assert contracts.contract_hours(session, saved.contract_id) == []  # June is now outside the contract
@@ -268,7 +270,7 @@ def test_lecture_cannot_write_contracts_nor_follow_ups(any_engine):
     with Session(any_engine) as session:
         company, commitment, person = _setup(session)
         with pytest.raises(PermissionDenied):
-            contracts.create_contract(session, LOUIS, _input(company, commitment, person), TODAY)
+            contracts.create_contract(session, LOUIS, contract_input(company, commitment, person), TODAY)
         contract = make_contract(session, participant=person)
         with pytest.raises(PermissionDenied):
             followup.add_follow_up(session, LOUIS, contract.id, FollowUpInput(on=TODAY), TODAY)
@@ -278,12 +280,12 @@ def test_list_filters(any_engine):
     with Session(any_engine) as session:
         company, commitment, person = _setup(session)
         etti = make_company(session, name="Interim Insertion", kind=CompanyKind.ETTI)
-        contracts.create_contract(session, SOPHIE, _input(company, commitment, person), TODAY)
+        contracts.create_contract(session, SOPHIE, contract_input(company, commitment, person), TODAY)
         other_person = make_participant(session, last_name="Béranger", first_name="Éloi", name_key="beranger eloi")
         ended = contracts.create_contract(
             session,
             SOPHIE,
-            _input(
+            contract_input(
                 company, commitment, other_person, employer_company_id=etti.id, contract_type_code="interim",
                 modality=None, actual_end=date(2026, 4, 30), outcome=ContractOutcome.COMPLETED,
             ),
@@ -306,7 +308,7 @@ def test_follow_ups_due_end_and_six_month_outcome(any_engine):
     with Session(any_engine) as session:
         company, commitment, person = _setup(session)
         saved = contracts.create_contract(
-            session, SOPHIE, _input(company, commitment, person, in_charge=""), date(2026, 3, 2)
+            session, SOPHIE, contract_input(company, commitment, person, in_charge=""), date(2026, 3, 2)
         )
         cid = saved.contract_id
         session.get(EmploymentContract, cid).in_charge = "sophie"

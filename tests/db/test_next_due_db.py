@@ -14,12 +14,18 @@ from clausier import db, settings
 from clausier.rules import followup as rules
 from clausier.rules.followup import Due, DueKind
 from clausier.services import contracts, dashboard, followup
-from clausier.services.contracts import ContractInput
 from clausier.services.followup import FollowUpInput
 from clausier.services.users import CurrentUser
 from models import Eligibility, EmploymentContract, FollowUp
-from models.enums import ContractOutcome, FollowUpKind, Modality, Role
-from tests.builders import make_commitment, make_company, make_contract, make_follow_up, make_participant
+from models.enums import ContractOutcome, FollowUpKind, Role
+from tests.builders import (
+    contract_input,
+    make_commitment,
+    make_company,
+    make_contract,
+    make_follow_up,
+    make_participant,
+)
 
 SOPHIE = CurrentUser(login="sophie", name="Sophie Test", role=Role.SAISIE)
 ADMIN = "admin"
@@ -51,23 +57,6 @@ def _person(session: Session, name: str):
     return person
 
 
-def _input(company, commitment, person, **changes) -> ContractInput:
-    data = ContractInput(
-        participant_id=person.id,
-        employer_company_id=company.id,
-        user_company_id=company.id,
-        commitment_id=commitment.id,
-        contract_type_code="cdd",
-        modality=Modality.DIRECT_HIRE,
-        start_date=date(2026, 3, 2),
-        planned_end=date(2026, 8, 31),
-        weekly_hours="35",
-    )
-    for name, value in changes.items():
-        setattr(data, name, value)
-    return data
-
-
 def _call(session: Session, contract_id: int, on: date, kind=FollowUpKind.CALL, next_due: date | None = None) -> None:
     followup.add_follow_up(session, SOPHIE, contract_id, FollowUpInput(on=on, kind=kind, next_due=next_due), TODAY)
 
@@ -79,7 +68,7 @@ def test_every_write_keeps_the_next_due_on_the_contract(any_engine):
         nadia, yanis, lina = _person(session, "Leroy"), _person(session, "Roux"), _person(session, "Petit")
 
         # Created: the first contact a week after the start.
-        data = _input(company, commitment, nadia)
+        data = contract_input(company, commitment, nadia)
         cid = contracts.create_contract(session, SOPHIE, data, TODAY).contract_id
         assert _kept(session, cid) == Due(date(2026, 3, 9), DueKind.FIRST_CONTACT)
         _assert_kept(session)
@@ -120,7 +109,7 @@ def test_every_write_keeps_the_next_due_on_the_contract(any_engine):
         # Created already ended: nothing kept.
         ended = contracts.create_contract(
             session, SOPHIE,
-            _input(company, commitment, lina, start_date=date(2026, 1, 5), planned_end=date(2026, 2, 27),
+            contract_input(company, commitment, lina, start_date=date(2026, 1, 5), planned_end=date(2026, 2, 27),
                    actual_end=date(2026, 2, 27), outcome=ContractOutcome.COMPLETED),
             TODAY,
         ).contract_id  # fmt: skip
@@ -128,10 +117,10 @@ def test_every_write_keeps_the_next_due_on_the_contract(any_engine):
 
         # The follow-up settings changed: every running contract follows.
         other = contracts.create_contract(
-            session, SOPHIE, _input(company, commitment, yanis, start_date=date(2026, 5, 4)), TODAY
+            session, SOPHIE, contract_input(company, commitment, yanis, start_date=date(2026, 5, 4)), TODAY
         ).contract_id
         fresh = contracts.create_contract(
-            session, SOPHIE, _input(company, commitment, lina, start_date=date(2026, 6, 1)), TODAY
+            session, SOPHIE, contract_input(company, commitment, lina, start_date=date(2026, 6, 1)), TODAY
         ).contract_id
         _call(session, other, date(2026, 5, 6))
         assert _kept(session, other) == Due(date(2026, 6, 5), DueKind.SITE_VISIT)

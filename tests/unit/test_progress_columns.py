@@ -15,7 +15,6 @@ from clausier.rules.progress import (
     Thresholds,
     month_index,
     progress,
-    progress_columns,
 )
 from clausier.services.progress import (
     NO_TERRITORY,
@@ -94,21 +93,7 @@ def _table(rows: list[dict], as_of: date, thresholds: Thresholds, period_start: 
         "recent_hours": np.asarray([r.hours_h100 if r else 0 for r in recent], dtype=np.int64),
         "last_month": np.asarray([month_index(r.last) if r else 0 for r in recent], dtype=np.int64),
     }
-    figures = progress_columns(
-        numbers["committed"],
-        numbers["achieved"],
-        numbers["start"],
-        numbers["has_start"],
-        numbers["end"],
-        numbers["has_end"],
-        as_of,
-        numbers["recent_months"],
-        numbers["recent_hours"],
-        numbers["last_month"],
-        thresholds,
-        period_start=period_start,
-    )
-    return ProgressTable(labels, numbers, figures, as_of, thresholds)
+    return ProgressTable.from_columns(labels, numbers, as_of, thresholds, period_start)
 
 
 def _one_by_one(rows: list[dict], as_of: date, thresholds: Thresholds, period_start: date | None):
