@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from clausier import config
 from clausier.services import dashboard
@@ -18,6 +24,25 @@ def _home(database_url: str) -> tuple[dashboard.Totals, list[dashboard.BuyerRow]
 def home() -> tuple[dashboard.Totals, list[dashboard.BuyerRow]]:
     """The home page's totals; at most a minute old (writes made outside the app, such as the command line)."""
     return _home(config.database_url())
+
+
+# A few threads for the cached readers of one page that do not depend on each other: while one waits on the
+# database (the driver lets go of the interpreter during a query), another computes. The home page reads its four
+# blocks this way at a cold cache.
+_workers = ThreadPoolExecutor(max_workers=3, thread_name_prefix="clausier-reader")
+
+
+def in_background(reader: Callable[..., Any], *args: Any) -> Future:
+    """Start ``reader(*args)`` (one of this module's cached readers) in a worker thread attached to the current
+    script run, so that its cache is the one this run reads; ``.result()`` gives the value or raises its error."""
+    ctx = get_script_run_ctx()
+
+    def run() -> Any:
+        if ctx is not None:
+            add_script_run_ctx(threading.current_thread(), ctx)
+        return reader(*args)
+
+    return _workers.submit(run)
 
 
 def clear() -> None:

@@ -28,6 +28,15 @@ def test_home_page_shows_the_totals_of_the_demo_territory(with_users):
     assert metrics["Participants"] == fmt_number(300)
     assert metrics["Offres ouvertes"] == fmt_number(totals.open_offers)
     assert totals.hours_achieved_h100 > 0 and totals.open_offers > 0
+    # the upper blocks, read in worker threads, are drawn in their places above the chart
+    headings = [h.value for h in at.subheader]
+    assert headings[:4] == [
+        "À faire cette semaine",
+        "Heures d'insertion",
+        "Opérations, candidats et offres",
+        "Heures réalisées face aux engagements",
+    ]
+    assert headings[-1] == "Par donneur d'ordre"
     frame = next(df.value for df in at.dataframe if "Opérations" in df.value.columns)
     assert frame["Donneur d'ordre"].tolist() == [b.buyer for b in buyers]
     assert abs(frame["Heures réalisées"].sum() - totals.hours_achieved_h100 / 100) < 1e-6
