@@ -28,6 +28,9 @@ def fmt_money(cents: int | None) -> str:
 
 
 def fmt_date(value: date | datetime | None) -> str:
+    """A French date, or date and time; a time stored with its zone (UTC in the database) in the server's time."""
     if value is None:
         return ""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone()
     return value.strftime("%d/%m/%Y %H:%M" if isinstance(value, datetime) else "%d/%m/%Y")

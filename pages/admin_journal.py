@@ -25,7 +25,7 @@ def render() -> None:
         return
     frame = pd.DataFrame(
         {
-            "Date": [fmt_date(e.at.astimezone() if e.at.tzinfo else e.at) for e in events],
+            "Date": [fmt_date(e.at) for e in events],
             "Utilisateur": [e.who for e in events],
             "Action": [e.action for e in events],
             "Table": [e.table_name for e in events],

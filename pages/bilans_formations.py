@@ -14,7 +14,7 @@ from ui.exports import download_buttons
 from ui.progress_filters import today
 from ui.widgets import (
     clear_edit_form,
-    error,
+    confirmed_button,
     field_error,
     flash,
     form_prefix,
@@ -295,11 +295,12 @@ def _edit(user: CurrentUser, trade_labels: dict[str, str]) -> None:
 
     st.divider()
     st.caption("Supprimer une formation retire aussi ses inscriptions ; à réserver aux saisies par erreur.")
-    confirm = st.checkbox("Je confirme la suppression de cette formation", key=f"{KEY}_del_ok_{training_id}")
-    if st.button("Supprimer la formation", key=f"{KEY}_del_{training_id}"):
-        if not confirm:
-            error("Cochez d'abord la case de confirmation.")
-            return
+    if confirmed_button(
+        "Supprimer la formation",
+        "Je confirme la suppression de cette formation",
+        key=f"{KEY}_del_{training_id}",
+        confirm_key=f"{KEY}_del_ok_{training_id}",
+    ):
         _save(
             lambda s: trainings.delete_training(s, user, training_id, version),
             f"Formation « {record.title} » supprimée.",

@@ -18,6 +18,7 @@ from ui.exports import download_buttons
 from ui.progress_filters import today
 from ui.widgets import (
     clear_edit_form,
+    confirmed_button,
     error,
     field_error,
     flash,
@@ -246,11 +247,12 @@ def _edit(user: CurrentUser, operations: dict[int, str]) -> None:
         )
 
     st.divider()
-    confirm = st.checkbox("Je confirme la suppression de cette réunion", key=f"{KEY}_del_ok_{meeting_id}")
-    if st.button("Supprimer la réunion", key=f"{KEY}_del_{meeting_id}"):
-        if not confirm:
-            error("Cochez d'abord la case de confirmation.")
-            return
+    if confirmed_button(
+        "Supprimer la réunion",
+        "Je confirme la suppression de cette réunion",
+        key=f"{KEY}_del_{meeting_id}",
+        confirm_key=f"{KEY}_del_ok_{meeting_id}",
+    ):
         _save(
             lambda s: meetings.delete_meeting(s, user, meeting_id, version),
             f"Réunion « {chosen.meeting.title} » supprimée.",

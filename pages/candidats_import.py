@@ -242,7 +242,7 @@ def _history() -> None:
                     "N°": b.id,
                     "Fichier": b.file_name,
                     "Par": b.by,
-                    "Le": fmt_date(b.at.astimezone() if b.at.tzinfo else b.at),
+                    "Le": fmt_date(b.at),
                     "Créées": b.rows_added,
                     "Complétées": b.rows_changed,
                     "Inchangées ou ignorées": b.rows_unchanged,

@@ -22,7 +22,7 @@ from clausier.services.users import CurrentUser
 from models.enums import ExperienceLevel, ParticipantStatus, QualificationLevel, Role, Sex
 from ui.db import session_scope
 from ui.exports import download_buttons
-from ui.widgets import field_error, flash, form_prefix, md_escape, require_role, run_action, table
+from ui.widgets import confirmed_button, field_error, flash, form_prefix, md_escape, require_role, run_action, table
 
 KEY = "part"
 SHOWN = 500  # rows drawn on screen (the download has them all)
@@ -676,8 +676,12 @@ def _gdpr(user: CurrentUser, d: participants.ParticipantDetail, today: date) -> 
         "la commune, le QPV, le niveau, les métiers, l'éligibilité, les contrats et les heures restent pour les bilans. "
         "C'est irréversible."
     )
-    sure = st.checkbox("Je confirme l'anonymisation de cette personne", key=f"{KEY}_anon_ok_{d.id}")
-    if st.button("Anonymiser ce participant", key=f"{KEY}_anon_{d.id}", disabled=not sure):
+    if confirmed_button(
+        "Anonymiser ce participant",
+        "Je confirme l'anonymisation de cette personne",
+        key=f"{KEY}_anon_{d.id}",
+        confirm_key=f"{KEY}_anon_ok_{d.id}",
+    ):
         run_action(
             lambda s: participants.anonymise(s, user, d.id),
             errors_key=f"{KEY}_gdpr_errors",
@@ -712,8 +716,13 @@ def _retention(user: CurrentUser, today: date) -> None:
         "Garder (ne pas anonymiser)", list(names), format_func=names.get, key=f"{KEY}_keep", placeholder="Personne"
     )
     chosen = [pid for pid in names if pid not in set(kept)]
-    sure = st.checkbox(f"Je confirme l'anonymisation de {len(chosen)} participant(s)", key=f"{KEY}_bulk_ok")
-    if st.button(f"Anonymiser {len(chosen)} participant(s)", key=f"{KEY}_bulk", disabled=not sure or not chosen):
+    if confirmed_button(
+        f"Anonymiser {len(chosen)} participant(s)",
+        f"Je confirme l'anonymisation de {len(chosen)} participant(s)",
+        key=f"{KEY}_bulk",
+        confirm_key=f"{KEY}_bulk_ok",
+        enabled=bool(chosen),
+    ):
         run_action(
             lambda s: participants.anonymise_expired(s, user, chosen, today),
             errors_key=f"{KEY}_gdpr_errors",

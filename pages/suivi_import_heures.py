@@ -137,13 +137,11 @@ def _history(user) -> None:
                     "N°": b.id,
                     "Fichier": b.file_name,
                     "Par": b.by,
-                    "Le": fmt_date(b.at.astimezone() if b.at.tzinfo else b.at),
+                    "Le": fmt_date(b.at),
                     "Ajoutées": b.rows_added,
                     "Modifiées": b.rows_changed,
                     "Inchangées": b.rows_unchanged,
-                    "Annulé le": fmt_date(
-                        b.undone_at.astimezone() if b.undone_at and b.undone_at.tzinfo else b.undone_at
-                    ),
+                    "Annulé le": fmt_date(b.undone_at),
                 }
                 for b in batches
             ]

@@ -11,7 +11,7 @@ from clausier.services import clauses, manual_hours
 from models.enums import Modality, Role
 from ui import cached
 from ui.db import session_scope
-from ui.widgets import cell, error, flash, require_role, table
+from ui.widgets import cell, confirmed_button, error, flash, require_role, table
 
 KEY = "manual_hours"
 
@@ -163,11 +163,13 @@ def _removal(user, commitment_id: int, existing: list[manual_hours.EntryRow]) ->
             default=list(lines),
             key=f"{KEY}_del_lines_{commitment_id}_{month}",
         )
-        sure = st.checkbox(
+        if not confirmed_button(
+            "Supprimer ces heures",
             "Je confirme la suppression (elle reste tracée dans l'historique des heures)",
-            key=f"{KEY}_del_sure_{commitment_id}",
-        )
-        if not st.button("Supprimer ces heures", key=f"{KEY}_del_{commitment_id}", disabled=not (chosen and sure)):
+            key=f"{KEY}_del_{commitment_id}",
+            confirm_key=f"{KEY}_del_sure_{commitment_id}",
+            enabled=bool(chosen),
+        ):
             return
         shown = [(lines[c].participant_id, lines[c].month, lines[c].hours_h100) for c in chosen]
         try:

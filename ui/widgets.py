@@ -91,6 +91,13 @@ def run_action(action, *, errors_key: str, flash_key: str, message: str, clear_p
     st.rerun()
 
 
+def confirmed_button(label: str, confirm: str, *, key: str, confirm_key: str, enabled: bool = True) -> bool:
+    """A button for what cannot be undone (a deletion, an anonymisation): disabled until its confirmation box
+    is ticked (and while ``enabled`` is false); True on the click."""
+    sure = st.checkbox(confirm, key=confirm_key)
+    return st.button(label, key=key, disabled=not (sure and enabled))
+
+
 def keep_choice(key: str, value) -> None:
     """Before a rerun that follows a write: choose ``value`` again in the select box ``key``. The browser names a
     choice by its label; when the write changes that label (a title, a date, a step), the old choice is no longer

@@ -294,3 +294,30 @@ def test_export_page_for_each_role(with_users, role, workbook, note):
     if workbook:
         sheets = at.dataframe[0].value
         assert ("auditevent" in sheets["Feuille"].tolist()) is (role is Role.ADMIN)
+
+
+def test_a_training_is_deleted_only_once_the_deletion_is_confirmed(with_users, fixed_today):
+    with _session(with_users) as session:
+        training = trainings.create_training(
+            session,
+            SOPHIE,
+            TrainingInput(
+                title="Saisie par erreur",
+                trade_code="K2204",
+                funder="France Travail",
+                start_date=date(2026, 9, 1),
+                end_date=date(2026, 10, 2),
+                seats=8,
+            ),
+        )
+        session.commit()
+    at = _page(Role.SAISIE, "formations", "Formations")
+    delete = at.button(key=f"trn_del_{training.id}")
+    assert delete.disabled  # nothing to click before the box is ticked
+    at.checkbox(key=f"trn_del_ok_{training.id}").check().run()
+    assert not at.button(key=f"trn_del_{training.id}").disabled
+    at.button(key=f"trn_del_{training.id}").click().run()
+    assert not at.exception
+    assert any("Saisie par erreur" in s.value and "supprimée" in s.value for s in at.success)
+    with _session(with_users) as session:
+        assert session.get(Training, training.id) is None
