@@ -90,13 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     engine = db.make_engine(f"sqlite:///{copy}")
     user = CurrentUser(login="bench", name="Bench", role=Role.SAISIE)
     t0 = time.perf_counter()
-    raw = ih.read_table(data, "releve.csv")
+    raw = ih.read_statement(data, "releve.csv")
     t1 = time.perf_counter()
     with db.session_scope(engine) as session:
-        pv = ih.preview(session, raw, TODAY)
+        pv = ih.classify(session, raw, TODAY)
         t2 = time.perf_counter()
         assert not pv.errors, pv.errors[:5]
-        batch = ih.apply(session, pv, user, "releve.csv", ih.checksum(data))
+        batch = ih.apply(session, pv, user)
         t3 = time.perf_counter()
     t4 = time.perf_counter()
     total = t4 - t0
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
     t = time.perf_counter()
     with db.session_scope(engine) as session:
-        again = ih.preview(session, ih.read_table(data, "releve.csv"), TODAY)
+        again = ih.classify(session, ih.read_statement(data, "releve.csv"), TODAY)
     print(f"aperçu d'un second import du même fichier : {time.perf_counter() - t:.2f} s "
           f"({len(again.unchanged)} inchangées, {len(again.to_add)} à ajouter)")  # fmt: skip
     engine.dispose()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import sys
 from pathlib import Path
 
-from clausier import config, db
+from clausier import config, db, incidents
 from clausier.errors import DomainError, ValidationError
 from models.enums import Role
 
@@ -123,19 +124,24 @@ def cmd_import_hours(args: argparse.Namespace) -> int:
 
     from clausier.services import import_hours, users
 
-    path = Path(args.file)
-    data = path.read_bytes()
-    try:
-        raw = import_hours.read_table(data, path.name, sheet=args.sheet)
-    except DomainError as error:
-        print(f"Fichier refusé : {error}", file=sys.stderr)
+    data = _read_input(args.file)
+    if data is None:
         return 2
+    name = Path(args.file).name
     with db.session_scope(_engine()) as session:
-        preview = import_hours.preview(session, raw, date.today())
+        try:
+            preview = import_hours.preview_file(session, data, name, date.today(), sheet=args.sheet)
+        except DomainError as error:
+            print(f"Fichier refusé : {error}", file=sys.stderr)
+            return 2
         print(preview.summary())
+        for warning in preview.warnings:
+            print(f"Attention : {warning}")
         for e in preview.errors:
             print(f"ligne {e.line}, colonne « {e.column} », valeur « {e.value} » : {e.reason}")
-        if preview.errors:
+        if preview.error_count > len(preview.errors):
+            print(f"… et {preview.error_count - len(preview.errors)} autre(s) erreur(s) non affichée(s).")
+        if preview.error_count:
             print("Fichier refusé : rien n'a été enregistré.", file=sys.stderr)
             return 1
         if args.dry_run:
@@ -146,12 +152,28 @@ def cmd_import_hours(args: argparse.Namespace) -> int:
             print(f"Utilisateur « {args.user} » inconnu ou inactif.", file=sys.stderr)
             return 2
         try:
-            batch = import_hours.apply(session, preview, user, path.name, import_hours.checksum(data))
-        except DomainError as error:
+            batch = import_hours.apply(session, preview, user)
+        except DomainError as error:  # the import's own writes are undone; its audit line is kept
             print(f"Fichier refusé : {error}", file=sys.stderr)
             return 1
         print(f"Import n° {batch.id} enregistré : {batch.rows_added} ajoutée(s), {batch.rows_changed} modifiée(s).")
     return 0
+
+
+def _read_input(file_name: str) -> bytes | None:
+    """The bytes of a file named on the command line, or None after a French message."""
+    path = Path(file_name)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        print(f"Fichier introuvable : « {file_name} ».", file=sys.stderr)
+    except IsADirectoryError:
+        print(f"« {file_name} » est un dossier, pas un fichier.", file=sys.stderr)
+    except PermissionError:
+        print(f"Lecture de « {file_name} » refusée (droits du fichier).", file=sys.stderr)
+    except OSError as error:
+        print(f"Lecture de « {file_name} » impossible : {error.strerror or error}.", file=sys.stderr)
+    return None
 
 
 def cmd_anonymise(args: argparse.Namespace) -> int:
@@ -274,5 +296,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Every command ends with a French message: a refusal says why (exit 2), an unexpected error apologises
+    with a reference whose traceback goes to the log (exit 70), never a bare traceback."""
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except DomainError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    except (KeyboardInterrupt, EOFError):
+        print("Commande interrompue : rien n'a été enregistré à moitié.", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 — the last line of defence of a command
+        print(incidents.apology(incidents.report(error)), file=sys.stderr)
+        return 70

@@ -5,15 +5,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
 import models  # noqa: F401  (registers every table)
 from clausier import config
 from clausier.errors import DomainError
+from clausier.files import private_file
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -45,6 +47,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> Engine:
     """A new engine for this URL; SQLite gets WAL mode and foreign keys on every connection."""
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            private_file(Path(database))  # personal data: 0600 in a 0700 folder, before SQLite creates it 0644
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
@@ -149,3 +154,16 @@ def update_versioned(
 def ping(engine: Engine | None = None) -> bool:
     with (engine or get_engine()).connect() as connection:
         return connection.execute(text("SELECT 1")).scalar() == 1
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """Writes that vanish together on error (a SAVEPOINT), whatever the caller then does with its transaction.
+
+    SQLite's Python driver opens its transaction only before INSERT/UPDATE/DELETE, so a SAVEPOINT sent first would
+    start a transaction of its own that RELEASE commits: open the real transaction first."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+    with session.begin_nested():
+        yield

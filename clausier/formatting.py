@@ -19,6 +19,14 @@ def fmt_hours(hours_h100: int | None, decimals: int = 0) -> str:
     return "—" if hours_h100 is None else fmt_number(hours_h100 / 100, decimals) + " h"
 
 
+def fmt_hours_exact(hours_h100: int | None) -> str:
+    """Hours to the hundredth, decimals only when there are some: « 1 234,25 h », « 151 h », « 0,5 h »."""
+    if hours_h100 is None:
+        return "—"
+    decimals = 0 if hours_h100 % 100 == 0 else (1 if hours_h100 % 10 == 0 else 2)
+    return fmt_number(hours_h100 / 100, decimals) + " h"
+
+
 def fmt_percent(ratio: float | None, decimals: int = 0) -> str:
     return "—" if ratio is None else fmt_number(ratio * 100, decimals) + " %"
 

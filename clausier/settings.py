@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from clausier.imports.reading import Limits
 from models import Setting
 from models.base import utcnow
+from models.hours import MAX_HOURS_H100
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,51 @@ DEFINITIONS: list[SettingDef] = [
     ),
     SettingDef("subcontracting_counts", "La sous-traitance à une SIAE, EA ou ESAT compte", True, "bool", "Modalités"),
     # Hours import (§5.1)
-    SettingDef("max_hours_per_month", "Heures maximales par personne et par mois", 250, "float", "Heures", 1, 400),
+    # The maximum is the database's own limit (CHECK hours_range of hoursentry): a setting never allows what a
+    # constraint refuses (tests/unit/test_reference_settings.py holds them equal).
+    SettingDef(
+        "max_hours_per_month",
+        "Heures maximales par personne et par mois",
+        250,
+        "float",
+        "Heures",
+        1,
+        MAX_HOURS_H100 / 100,
+    ),
+    SettingDef(
+        "hours_grace_months",
+        "Délai après la fin d'exécution d'un lot pour les relevés tardifs (mois)",
+        3,
+        "int",
+        "Heures",
+        0,
+        24,
+    ),
+    # Imports (§5.1): bounds of one file, so that a hostile or mistaken file cannot exhaust the server
+    SettingDef("import_max_file_mb", "Imports : taille maximale d'un fichier (Mo)", 50, "int", "Imports", 1, 500),
+    SettingDef(
+        "import_max_unpacked_mb",
+        "Imports : taille maximale d'un classeur décompressé (Mo)",
+        200,
+        "int",
+        "Imports",
+        1,
+        2000,
+    ),
+    SettingDef("import_max_rows", "Imports : lignes maximales d'un fichier", 250_000, "int", "Imports", 1, 2_000_000),
+    SettingDef("import_max_columns", "Imports : colonnes maximales d'un fichier", 100, "int", "Imports", 5, 1000),
+    SettingDef(
+        "import_max_cell_chars", "Imports : caractères maximaux d'une cellule", 10_000, "int", "Imports", 50, 100_000
+    ),
+    SettingDef(
+        "import_max_errors_shown",
+        "Imports : erreurs affichées au plus (les autres sont comptées)",
+        1_000,
+        "int",
+        "Imports",
+        10,
+        100_000,
+    ),
     # Follow-up (§3.7)
     SettingDef("followup_first_contact_days", "Premier contact après l'embauche (jours)", 7, "int", "Suivi", 1, 60),
     SettingDef("followup_interval_days", "Intervalle entre deux suivis (jours)", 30, "int", "Suivi", 1, 180),
@@ -205,3 +251,16 @@ def ensure_defaults(session: Session) -> int:
             session.add(Setting(key=definition.key, value=json.dumps(definition.default, ensure_ascii=False)))
             added += 1
     return added
+
+
+def import_limits(session: Session) -> Limits:
+    """The bounds of one import file set by the admin (section « Imports »)."""
+    mb = 1024 * 1024
+    return Limits(
+        max_file_bytes=int(get(session, "import_max_file_mb")) * mb,
+        max_uncompressed_bytes=int(get(session, "import_max_unpacked_mb")) * mb,
+        max_rows=int(get(session, "import_max_rows")),
+        max_columns=int(get(session, "import_max_columns")),
+        max_cell_chars=int(get(session, "import_max_cell_chars")),
+        max_errors=int(get(session, "import_max_errors_shown")),
+    )

@@ -10,6 +10,10 @@ from sqlmodel import Field, SQLModel
 from models.base import created_field, enum_field, utcnow
 from models.enums import ImportKind, Modality
 
+# Hours of one person for one commitment in one month, at most (hundredths): the CHECK below and the maximum of the
+# setting « max_hours_per_month » (clausier/settings.py) both read it.
+MAX_HOURS_H100 = 25_000
+
 
 class ImportBatch(SQLModel, table=True):
     """One imported file: who, when, what it did; an admin can undo it whole."""
@@ -35,7 +39,7 @@ class HoursEntry(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("commitment_id", "participant_id", "month"),
-        CheckConstraint("hours_h100 > 0 AND hours_h100 <= 25000", name="hours_range"),
+        CheckConstraint(f"hours_h100 > 0 AND hours_h100 <= {MAX_HOURS_H100}", name="hours_range"),
         Index("ix_hoursentry_commitment_month_hours", "commitment_id", "month", "hours_h100"),
     )
     id: int | None = Field(default=None, primary_key=True)

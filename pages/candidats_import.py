@@ -24,7 +24,9 @@ def _raw(data: bytes, name: str, sheet: str | None, digest: str) -> ip.RawFile:
     stored = st.session_state.get(f"{KEY}_raw")
     if stored and stored[0] == (digest, sheet):
         return stored[1]
-    raw = ip.read_file(data, name, sheet)
+    with session_scope() as session:
+        limits = ip.import_limits(session)
+    raw = ip.read_file(data, name, sheet, limits)
     st.session_state[f"{KEY}_raw"] = ((digest, sheet), raw)
     return raw
 

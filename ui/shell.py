@@ -48,9 +48,23 @@ def main() -> None:
 
     if auth.must_change_password(user.login):
         st.warning("Votre mot de passe a été réinitialisé : choisissez-en un nouveau avant de continuer.")
-        st.navigation(navigation.only_account_page()).run()
+        page = st.navigation(navigation.only_account_page())
     else:
-        st.navigation(navigation.pages_for(user.role), expanded=True).run()
+        page = st.navigation(navigation.pages_for(user.role), expanded=True)
+    run_page(page)
+
+
+def run_page(page) -> None:
+    """Run the chosen screen; an unexpected error shows a French apology with a reference, and its traceback
+    goes to the server log under that reference (never Streamlit's English error box). Streamlit's own
+    control flow (rerun, stop) derives from BaseException and passes through."""
+    try:
+        page.run()
+    except Exception as exc:  # noqa: BLE001 — the last line of defence of a screen
+        from clausier import incidents
+        from ui.widgets import error
+
+        error(incidents.apology(incidents.report(exc)))
 
 
 def direct_run() -> None:

@@ -55,7 +55,8 @@ from clausier import settings
 from clausier.errors import DomainError
 from clausier.formatting import fmt_date, fmt_hours, fmt_number, fmt_percent
 from clausier.reports import charts
-from clausier.rules.progress import ATTENTION_ORDER, Progress, ProgressStatus, add_months
+from clausier.rules.calendar import add_months, shift_month
+from clausier.rules.progress import ATTENTION_ORDER, Progress, ProgressStatus
 from clausier.services import progress as progress_service
 from clausier.services.progress import Filters, Level
 from models import (
@@ -143,7 +144,7 @@ def period_presets(today: date) -> dict[str, Period]:
     this_month = today.replace(day=1)
     return {
         f"Année {today.year}": Period(date(today.year, 1, 1), date(today.year, 12, 31)),
-        "12 derniers mois complets": Period(add_months(this_month, -12), this_month - timedelta(days=1)),
+        "12 derniers mois complets": Period(shift_month(this_month, -12), this_month - timedelta(days=1)),
         f"Année {today.year - 1}": Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
     }
 
@@ -407,30 +408,18 @@ def _hours_by_commitment(conn, scope: Scope, period: Period) -> dict[int, int]:
     return {cid: int(total) for cid, total in conn.execute(query)}
 
 
-def _sub_months(day: date, months: int) -> date:
-    """The same day ``months`` months earlier (the month's last day when it is shorter)."""
-    first = add_months(day.replace(day=1), -months)
-    last_day = (add_months(first, 1) - timedelta(days=1)).day
-    return first.replace(day=min(day.day, last_day))
-
-
-def _add_months(day: date, months: int) -> date:
-    """The same day ``months`` months later (the month's last day when it is shorter)."""
-    return _sub_months(day, -months)
-
-
 def _due_window(period: Period, delay: int) -> tuple[date, date]:
     """The contract ends whose date plus ``delay`` months falls in the period (31/12 + 6 months = 30/06)."""
     one = timedelta(days=1)
-    low = _sub_months(period.start, delay)
-    while _add_months(low, delay) < period.start:
+    low = add_months(period.start, -delay)
+    while add_months(low, delay) < period.start:
         low += one
-    while _add_months(low - one, delay) >= period.start:
+    while add_months(low - one, delay) >= period.start:
         low -= one
-    high = _sub_months(period.end, delay)
-    while _add_months(high, delay) > period.end:
+    high = add_months(period.end, -delay)
+    while add_months(high, delay) > period.end:
         high -= one
-    while _add_months(high + one, delay) <= period.end:
+    while add_months(high + one, delay) <= period.end:
         high += one
     return low, high
 

@@ -25,10 +25,11 @@ Decisions the design leaves open, taken here:
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+
+from clausier.rules.calendar import add_months
 
 # Criterion codes of the reference list (clausier.services.reference.ELIGIBILITY_CRITERIA).
 LONG_TERM_JOB_SEEKER = "deld"
@@ -41,14 +42,6 @@ SENIOR_MIN_AGE = 50
 LONG_TERM_MONTHS = 12  # strictly more than
 PRESCRIBERS = ("France Travail", "Mission Locale", "Maison de l'Emploi", "MDPH")
 REASON_SEPARATOR = " : "
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later; the month's last day when that day does not exist."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def eligibility_end(validated_on: date, validity_months: int) -> date:

@@ -7,13 +7,13 @@ parameters, never "today"."""
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
 from typing import Any, TypeVar
 
+from clausier.rules.calendar import add_months
 from models.enums import FollowUpKind
 
 WEEK_DAYS = 7  # "whom to call this week": overdue, or due within the next seven days
@@ -89,17 +89,6 @@ class Due:
     def this_week(self, as_of: date, days: int = WEEK_DAYS) -> bool:
         """Overdue, or due within the next ``days`` days."""
         return self.on <= as_of + timedelta(days=days)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` months later (or earlier), the last day of the month when it has no such day:
-    31/08 + 6 months = 28/02 (29/02 in a leap year)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    if day.day <= 28:
-        return date(year, month + 1, day.day)
-    last = 29 if month == 1 and calendar.isleap(year) else _MONTH_DAYS[month]
-    return date(year, month + 1, min(day.day, last))
 
 
 def log_of(contacts: Iterable[tuple[date, FollowUpKind, date | None]], start: date) -> ContactLog:

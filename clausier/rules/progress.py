@@ -28,6 +28,8 @@ from enum import Enum
 
 import numpy as np
 
+from clausier.rules.calendar import months_between, shift_month
+
 
 class ProgressStatus(str, Enum):
     LATE = "late"
@@ -200,16 +202,6 @@ def _month_start(d: date) -> date:
 LAST_MONTH_INDEX = 9999 * 12 + 11  # December 9999, the last month a ``date`` can hold
 
 
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(first: date, second: date) -> int:
-    """Whole months from the month of ``first`` to the month of ``second``."""
-    return (second.year - first.year) * 12 + second.month - first.month
-
-
 @dataclass(frozen=True, slots=True)
 class Recent:
     """The last months with hours of a commitment, summed: how many (at most the projection's window), their
@@ -249,7 +241,7 @@ def project(
     remaining = committed_h100 - achieved_h100
     reach = None
     if remaining > 0 and pace > 0:  # at a pace of a few minutes a month the goal is out of the calendar: 12/9999
-        reach = add_months(last, min(math.ceil(remaining / pace), LAST_MONTH_INDEX - month_index(last)))
+        reach = shift_month(last, min(math.ceil(remaining / pace), LAST_MONTH_INDEX - month_index(last)))
     at_end = None
     if end is not None:
         at_end = achieved_h100 + round(pace * max(0, months_between(last, end)))

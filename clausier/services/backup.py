@@ -24,6 +24,7 @@ from sqlalchemy.engine import URL, Engine
 
 from clausier import db
 from clausier.errors import DomainError
+from clausier.files import private_dir, private_file
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,7 @@ def _copy_database(source: Path, destination: Path, *, plain_file: bool) -> None
     ``plain_file``: a backup file, left in rollback-journal mode (self-contained) and checked."""
     src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_S)
     try:
+        private_file(destination)  # a backup holds the same personal data: 0600 in a 0700 folder
         dst = sqlite3.connect(destination, timeout=BUSY_TIMEOUT_S)
         try:
             # pages=-1: all pages in one step, under one read snapshot of the source, and one write
@@ -219,7 +221,7 @@ def _known_revision(engine: Engine, revision: str) -> bool:
 
 def _destination(target: Path, now: datetime | None) -> Path:
     if target.is_dir() or (not target.exists() and target.suffix == ""):
-        target.mkdir(parents=True, exist_ok=True)
+        private_dir(target)
         name = backup_file_name(now)
         destination, n = target / name, 1
         while destination.exists():  # two backups in the same second (the safety one, then the asked one)

@@ -46,10 +46,6 @@ from models.enums import (
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def _like(text: str) -> str:
-    return f"%{text.strip().lower()}%"
-
-
 def _check_contact(errors: dict[str, str], email: str) -> None:
     if email and not EMAIL_RE.match(email.strip()):
         errors["contact_email"] = "L'adresse e-mail du contact n'est pas valide."
@@ -200,7 +196,12 @@ def list_buyers(
         .order_by(Buyer.name)
     )
     if search.strip():
-        query = query.where(or_(func.lower(Buyer.name).like(_like(search)), Buyer.siret.like(_like(search))))
+        query = query.where(
+            or_(
+                func.lower(Buyer.name).contains(search.strip().lower(), autoescape=True),
+                Buyer.siret.contains(search.strip().lower(), autoescape=True),
+            )
+        )
     if kind:
         query = query.where(Buyer.kind == kind)
     if not include_archived:
@@ -303,7 +304,7 @@ def list_operations(
         .order_by(Buyer.name, Operation.name)
     )
     if search.strip():
-        query = query.where(func.lower(Operation.name).like(_like(search)))
+        query = query.where(func.lower(Operation.name).contains(search.strip().lower(), autoescape=True))
     if buyer_id is not None:
         query = query.where(Operation.buyer_id == buyer_id)
     if status:
@@ -507,7 +508,10 @@ def list_lots(session: Session, operation_id: int | None = None, search: str = "
         query = query.where(Lot.operation_id == operation_id)
     if search.strip():
         query = query.where(
-            or_(func.lower(Lot.label).like(_like(search)), func.lower(Lot.reference).like(_like(search)))
+            or_(
+                func.lower(Lot.label).contains(search.strip().lower(), autoescape=True),
+                func.lower(Lot.reference).contains(search.strip().lower(), autoescape=True),
+            )
         )
     rows = session.execute(query).all()
     names: dict[int, list[str]] = {}
@@ -623,7 +627,12 @@ def list_companies(
     )
     if search.strip():
         digits = re.sub(r"\s", "", search)
-        query = query.where(or_(func.lower(Company.name).like(_like(search)), Company.siret.like(f"%{digits}%")))
+        query = query.where(
+            or_(
+                func.lower(Company.name).contains(search.strip().lower(), autoescape=True),
+                Company.siret.contains(digits, autoescape=True),
+            )
+        )
     if kind:
         query = query.where(Company.kind == kind)
     if not include_archived:

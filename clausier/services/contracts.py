@@ -207,7 +207,7 @@ def find_participants(session: Session, search: str, limit: int = 50) -> dict[in
         Participant.anonymised_at.is_(None)
     )
     for word in words:
-        query = query.where(Participant.name_key.like(f"%{word}%"))
+        query = query.where(Participant.name_key.contains(word, autoescape=True))
     rows = session.execute(query.order_by(Participant.last_name, Participant.first_name).limit(limit)).all()
     return {pid: person_label(last, first, born) for pid, last, first, born in rows}
 
@@ -316,7 +316,7 @@ def _contract_conditions(filters: ContractFilters) -> list:
         conditions.append(c.id == filters.contract_id)
     words = ascii_fold(filters.participant or "").lower().split()
     if words:
-        people = select(Participant.id).where(*[Participant.name_key.like(f"%{word}%") for word in words])
+        people = select(Participant.id).where(*[Participant.name_key.contains(word, autoescape=True) for word in words])
         conditions.append(c.participant_id.in_(people))
     return conditions
 

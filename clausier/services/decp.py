@@ -15,7 +15,6 @@ Three steps, each usable alone (page, command line, tests):
 
 from __future__ import annotations
 
-import calendar
 import gc
 import hashlib
 import json
@@ -32,6 +31,7 @@ from stdnum.fr import siret as stdnum_siret
 from clausier import config, settings
 from clausier.errors import DomainError, ValidationError
 from clausier.formatting import fmt_hours, fmt_money
+from clausier.rules.calendar import add_months
 from clausier.rules.hours import insertion_hours_h100
 from clausier.schema_check import Check, Unsupported, compile_schema
 from clausier.services import audit, clauses
@@ -442,13 +442,6 @@ def parse(data: bytes, file_name: str) -> DecpFile:
 # --- spotting -----------------------------------------------------------------------------------------------------
 
 
-def add_months(start: date, months: int) -> date:
-    """The same day ``months`` later (the last day of the month when it does not exist)."""
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
-
-
 def guess_work_kind(market: DecpMarket) -> str | None:
     """The kind of work (``WorkKind.code``) of a market from its CPV code; None for supplies (CPV 03… to 44…
     and 48…), whose insertion hours are not estimated."""
@@ -572,7 +565,9 @@ def _commune_id(session: Session, market: DecpMarket) -> int | None:
     if market.place_type == "Code commune":
         found = session.exec(select(Commune.id).where(Commune.insee_code == code)).all()
     elif market.place_type == "Code postal":
-        rows = session.exec(select(Commune.id, Commune.postal_codes).where(col(Commune.postal_codes).contains(code)))
+        rows = session.exec(
+            select(Commune.id, Commune.postal_codes).where(col(Commune.postal_codes).contains(code, autoescape=True))
+        )
         found = [cid for cid, codes in rows if code in {c.strip() for c in codes.split(";")}]
     else:
         return None

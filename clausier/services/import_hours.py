@@ -1,27 +1,22 @@
-"""Monthly hours statement import (DESIGN §5.1): read a CSV or Excel file, preview every line, apply, undo.
+"""Monthly hours statement import (DESIGN §5.1): classify the typed lines of a statement, apply, undo.
 
-    raw = read_table(data, "releve-mars.csv")             # FileError (French) when the file cannot be used
-    pv = preview(session, raw, today=date.today())       # errors, to_add, unchanged, changed — nothing written
-    batch = apply(session, pv, user, "releve-mars.csv", checksum(data))   # in the caller's transaction
+    pv = preview_file(session, data, "releve-mars.csv", today=date.today())   # FileError when it cannot be read
+    batch = apply(session, pv, user)         # in the caller's transaction, under a savepoint: all or nothing
     undo(session, batch.id, admin)
 
-Fast on big files: the companies, commitments, participants and existing entries are loaded in a few set-based
-queries, every line is then checked against dictionaries, and the writes are Core ``executemany`` statements.
+The pipeline: ``clausier.imports.reading`` (bytes → rows, limits) → ``clausier.imports.hours_statement`` (rows →
+typed lines + line errors) → :func:`classify` here (lines → companies, commitments, people, months of the lot's
+execution; to add / unchanged / changed) → :func:`apply`. The manual entry screen enters at :func:`classify` with
+typed lines. Fast on big files: the companies, commitments, participants and existing entries are loaded in a few
+set-based queries, every line is then checked against dictionaries, and the writes are ``executemany`` statements.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
-import gc
-import hashlib
-import io
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, select, update
@@ -29,12 +24,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from clausier import settings
+from clausier.db import savepoint
 from clausier.errors import DomainError
-from clausier.rules.names import ascii_fold, name_key
-from clausier.rules.siret import check_siret
+from clausier.gcpause import gc_paused
+from clausier.imports import hours_statement, reading
+from clausier.imports.hours_statement import Statement, StatementLine, norm_header, parse_hours, parse_month
+from clausier.imports.reading import FileError, Limits, LineError, checksum, sheet_names
+from clausier.rules.calendar import add_months
+from clausier.rules.names import name_key
 from clausier.services import audit, contracts, hours_totals
 from clausier.services.users import CurrentUser, require
-from models import Commitment, Company, EmploymentContract, HoursEntry, Lot, Participant
+from models import Commitment, Company, EmploymentContract, HoursEntry, Lot, Operation, Participant
 from models.base import utcnow
 from models.enums import ImportKind, Modality, Role
 from models.hours import HoursChange, ImportBatch
@@ -42,317 +42,6 @@ from models.hours import HoursChange, ImportBatch
 PROGRESS_EVERY = 5000
 STALE = "Des heures ont été enregistrées depuis l'aperçu : relancez l'aperçu. Rien n'a été enregistré."
 MAX_SUGGESTED_ALL = 50  # unknown names compared with every participant (the rest: the company's people only)
-
-# --- reading ---------------------------------------------------------------------------------------------------
-
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "siret": ("siret", "siretentreprise", "siretattributaire", "siretdelentreprise"),
-    "marche": ("marche", "lot", "reference", "referencelot", "referencemarche", "numeromarche", "reflot", "numerolot"),
-    "nom": ("nom", "nomparticipant", "nomdefamille", "nomsalarie", "nomdusalarie"),
-    "prenom": ("prenom", "prenomparticipant", "prenomsalarie", "prenomdusalarie"),
-    "date_naissance": ("datenaissance", "datedenaissance", "naissance", "nele", "nea", "neele"),
-    "id_participant": ("idparticipant", "identifiantparticipant", "identifiant", "id", "participantid", "idplie"),
-    "mois": ("mois", "periode", "moisconcerne", "moisdetravail", "date"),
-    "heures": ("heures", "nbheures", "nombreheures", "nombredheures", "heuresrealisees", "heuresinsertion"),
-    "modalite": ("modalite", "modalites"),
-    "employeur_siret": ("employeursiret", "siretemployeur", "siretdelemployeur"),
-}
-LABELS = {
-    "siret": "siret",
-    "marche": "marche",
-    "nom": "nom",
-    "prenom": "prenom",
-    "date_naissance": "date_naissance",
-    "id_participant": "id_participant",
-    "mois": "mois",
-    "heures": "heures",
-    "modalite": "modalite",
-    "employeur_siret": "employeur_siret",
-}
-
-
-class FileError(DomainError):
-    """The file as a whole cannot be read (format, encoding, missing column): a French message."""
-
-
-def norm_header(value: object) -> str:
-    return re.sub(r"[\s_\-.'’()°]", "", ascii_fold(str(value or "")).lower())
-
-
-_ALIASES = {alias: canonical for canonical, aliases in COLUMNS.items() for alias in aliases}
-
-
-@dataclass
-class RawTable:
-    """The cells of a file, with the position of each known column (``columns[canonical] = index``)."""
-
-    file_name: str
-    header: list[str]
-    columns: dict[str, int]
-    rows: list[tuple[int, list[Any]]]  # (file line, cells) — header = line 1
-    encoding: str = ""
-    separator: str = ""
-    sheet: str | None = None
-
-    def column_label(self, canonical: str) -> str:
-        index = self.columns.get(canonical)
-        return self.header[index] if index is not None else LABELS[canonical]
-
-
-def checksum(data: bytes) -> str:
-    """SHA-256 of the file's bytes (recorded with the import)."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252"
-
-
-def _separator(text: str) -> str:
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {sep: first.count(sep) for sep in (";", ",", "\t")}
-    best = max(counts, key=lambda s: counts[s])
-    return best if counts[best] else ";"
-
-
-def is_blank(cells: Iterable[Any]) -> bool:
-    for c in cells:  # a plain loop: it stops at the first filled cell, i.e. usually the first one
-        if c is None or (isinstance(c, str) and not c.strip()):
-            continue
-        return False
-    return True
-
-
-def _read_csv(data: bytes) -> tuple[list[list[Any]], str, str]:
-    text, encoding = _decode(data)
-    sep = _separator(text)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
-    return rows, encoding, sep
-
-
-def _read_xlsx(data: bytes, sheet: str | None) -> tuple[list[list[Any]], str]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # zipfile.BadZipFile, KeyError, InvalidFileException …
-        raise FileError(f"Le fichier Excel ne peut pas être lu ({type(error).__name__}).") from None
-    try:
-        if sheet:
-            if sheet not in book.sheetnames:
-                raise FileError(
-                    f"La feuille « {sheet} » n'existe pas ; feuilles du classeur : {', '.join(book.sheetnames)}."
-                )
-            ws = book[sheet]
-        else:
-            ws = book.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        return rows, ws.title
-    finally:
-        book.close()
-
-
-@dataclass
-class Rows:
-    """The cells of a file as read, before any column is interpreted; ``header_at``: the first non-blank row."""
-
-    rows: list[list[Any]]
-    header_at: int
-    encoding: str = ""
-    separator: str = ""
-    sheet: str | None = None
-
-
-def read_rows(data: bytes, file_name: str, sheet: str | None = None) -> Rows:
-    """The rows of a CSV (UTF-8 with or without BOM, or Windows-1252; ``;``, ``,`` or tab detected) or ``.xlsx``
-    file (first or chosen sheet), shared by the hours and the participants imports; FileError in French."""
-    suffix = PurePath(file_name).suffix.lower()
-    encoding = separator = ""
-    sheet_name = None
-    if suffix in (".xlsx", ".xlsm") or data[:4] == b"PK\x03\x04":
-        rows, sheet_name = _read_xlsx(data, sheet)
-    elif suffix == ".xls":
-        raise FileError("Le format .xls (Excel 97) n'est pas lu : enregistrez le fichier en .xlsx ou en CSV.")
-    else:
-        rows, encoding, separator = _read_csv(data)
-    header_at = next((i for i, r in enumerate(rows) if not is_blank(r)), None)
-    if header_at is None:
-        raise FileError("Le fichier est vide.")
-    return Rows(rows, header_at, encoding, separator, sheet_name)
-
-
-def read_table(data: bytes, file_name: str, sheet: str | None = None) -> RawTable:
-    """The rows of a CSV (UTF-8 with or without BOM, or Windows-1252; ``;`` or ``,``) or ``.xlsx`` file."""
-    read = read_rows(data, file_name, sheet)
-    rows, header_at, encoding, separator, sheet_name = (
-        read.rows,
-        read.header_at,
-        read.encoding,
-        read.separator,
-        read.sheet,
-    )
-    header = ["" if c is None else str(c).strip() for c in rows[header_at]]
-    columns: dict[str, int] = {}
-    for index, name in enumerate(header):
-        canonical = _ALIASES.get(norm_header(name))
-        if canonical and canonical not in columns:
-            columns[canonical] = index
-    missing = [c for c in ("siret", "mois", "heures") if c not in columns]
-    if "id_participant" not in columns and not ("nom" in columns and "prenom" in columns):
-        missing.append("nom et prenom (ou id_participant)")
-    if missing:
-        found = ", ".join(h for h in header if h) or "aucune"
-        raise FileError(
-            f"Colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}. Colonnes trouvées : {found}. "
-            "Attendu : siret, nom, prenom (ou id_participant), mois, heures ; facultatif : marche, date_naissance, "
-            "modalite, employeur_siret."
-        )
-    body = [(header_at + i + 2, r) for i, r in enumerate(rows[header_at + 1 :])]
-    return RawTable(file_name, header, columns, body, encoding, separator, sheet_name)
-
-
-# --- values ----------------------------------------------------------------------------------------------------
-
-MONTHS_FR = {
-    "janvier": 1, "janv": 1, "jan": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "mar": 3, "avril": 4, "avr": 4,
-    "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9, "sep": 9, "octobre": 10,
-    "oct": 10, "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
-}  # fmt: skip
-_RE_YM = re.compile(r"^(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
-_RE_MY = re.compile(r"^(?:(\d{1,2})[-/.])?(\d{1,2})[-/.](\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
-_RE_NAMED = re.compile(r"^([a-z]+)\.?[\s\-/]*(\d{4}|\d{2})$")
-
-
-class _Bad(ValueError):
-    """A cell value refused, with its French reason."""
-
-
-def _month_key(year: int, month: int, day: int | None = None) -> date:
-    if not 1 <= month <= 12 or not 1900 <= year <= 2200:
-        raise _Bad("mois impossible")
-    if day is not None:
-        try:
-            date(year, month, day)
-        except ValueError:
-            raise _Bad("date impossible") from None
-    return date(year, month, 1)
-
-
-def parse_month(value: Any) -> date:
-    """The first day of the month of ``2026-03``, ``03/2026``, ``3/2026``, ``mars 2026``, ``31/03/2026`` or a date."""
-    if isinstance(value, datetime | date):
-        return date(value.year, value.month, 1)
-    text = ascii_fold(str(value if value is not None else "")).strip().lower()
-    if not text:
-        raise _Bad("mois absent")
-    m = _RE_YM.match(text)
-    if m:
-        return _month_key(int(m[1]), int(m[2]), int(m[3]) if m[3] else None)
-    m = _RE_MY.match(text)
-    if m:
-        return _month_key(int(m[3]), int(m[2]), int(m[1]) if m[1] else None)
-    m = _RE_NAMED.match(text)
-    if m and m[1] in MONTHS_FR:
-        year = int(m[2])
-        return _month_key(year + 2000 if year < 100 else year, MONTHS_FR[m[1]])
-    raise _Bad("mois illisible (attendu 2026-03, 03/2026, mars 2026 ou 31/03/2026)")
-
-
-def parse_hours(value: Any) -> int:
-    """Hundredths of an hour from ``151,67``, ``151.67``, ``1 234,5`` or a number."""
-    if isinstance(value, bool):
-        raise _Bad("n'est pas un nombre")
-    if isinstance(value, int):
-        return value * 100
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise _Bad("n'est pas un nombre")
-        return int(Decimal(repr(value)).scaleb(2).quantize(Decimal(1), ROUND_HALF_UP))
-    text = str(value or "").strip()
-    for space in (" ", "\u00a0", "\u202f", "'"):
-        text = text.replace(space, "")
-    if text.lower().endswith("h"):
-        text = text[:-1]
-    if "," in text and "." in text:  # 1.234,5 or 1,234.5: the last one is the decimal mark
-        text = text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".") else text.replace(",", "")
-    else:
-        text = text.replace(",", ".")
-    if not text:
-        raise _Bad("heures absentes")
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise _Bad("n'est pas un nombre") from None
-    if not number.is_finite():
-        raise _Bad("n'est pas un nombre")
-    return int(number.scaleb(2).quantize(Decimal(1), ROUND_HALF_UP))
-
-
-def parse_birth_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    m = re.match(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$", text) or None
-    try:
-        if m:
-            return date(int(m[3]), int(m[2]), int(m[1]))
-        m = re.match(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?$", text)
-        if m:
-            return date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        raise _Bad("date de naissance impossible") from None
-    raise _Bad("date de naissance illisible (attendu jj/mm/aaaa)")
-
-
-def _modality_names() -> dict[str, Modality]:
-    names: dict[str, Modality] = {}
-    for m in Modality:
-        for text in (m.value, m.label, m.label.split("(")[0], m.name):
-            names[norm_header(text)] = m
-    extra = {
-        "embauche": Modality.DIRECT_HIRE, "directe": Modality.DIRECT_HIRE, "cdi": Modality.DIRECT_HIRE,
-        "cdd": Modality.DIRECT_HIRE, "mad": Modality.PROVISION, "miseadisposition": Modality.PROVISION,
-        "interim": Modality.PROVISION, "etti": Modality.PROVISION, "geiq": Modality.PROVISION,
-        "ai": Modality.PROVISION, "soustraitance": Modality.SUBCONTRACTING, "cotraitance": Modality.SUBCONTRACTING,
-        "formation": Modality.TRAINING,
-    }  # fmt: skip
-    names.update(extra)
-    return names
-
-
-_MODALITIES = _modality_names()
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _siret_text(value: Any) -> str:
-    if isinstance(value, int | float) and not isinstance(value, bool):  # Excel turned it into a number
-        return str(int(value)).zfill(14)
-    return _text(value)
-
-
-# --- preview ---------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LineError:
-    """One refused cell: file line (header = 1), column as written in the file, value, French reason."""
-
-    line: int
-    column: str
-    value: str
-    reason: str
 
 
 @dataclass(slots=True)
@@ -370,44 +59,77 @@ class ImportRow:
 
 @dataclass
 class Preview:
-    """What an import would do; nothing is written until ``apply``."""
+    """What an import would do; nothing is written until ``apply``. Carries the file's name and checksum."""
 
     file_name: str
+    checksum: str = ""
     to_add: list[ImportRow] = field(default_factory=list)
     unchanged: list[ImportRow] = field(default_factory=list)
     changed: list[ImportRow] = field(default_factory=list)
-    errors: list[LineError] = field(default_factory=list)
+    errors: list[LineError] = field(default_factory=list)  # the first ``limits.max_errors``, by line
+    error_count: int = 0  # every error found
     ignored: list[tuple[int, str]] = field(default_factory=list)  # (line, why): blank or total lines
+    ignored_columns: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     lines_read: int = 0
+    file_hours_h100: int = 0  # every readable hours cell of the file, refused lines included
+    names: dict[str, dict[int, str]] = field(default_factory=dict)  # "commitment" / "participant" → display names
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.error_count
 
     @property
     def total_hours_h100(self) -> int:
+        """Hours of the lines that would be imported (to add, unchanged, changed)."""
         return sum(r.hours_h100 for rows in (self.to_add, self.unchanged, self.changed) for r in rows)
+
+    @property
+    def refused_hours_h100(self) -> int:
+        return self.file_hours_h100 - self.total_hours_h100
 
     def summary(self) -> str:
         return (
             f"{self.lines_read} ligne(s) lue(s) : {len(self.to_add)} à ajouter, {len(self.unchanged)} inchangée(s), "
-            f"{len(self.changed)} modifiée(s), {len(self.errors)} erreur(s), {len(self.ignored)} ignorée(s)."
+            f"{len(self.changed)} modifiée(s), {self.error_count} erreur(s), {len(self.ignored)} ignorée(s)."
         )
+
+
+def read_statement(data: bytes, file_name: str, sheet: str | None = None, bounds: Limits | None = None) -> Statement:
+    """Bytes → typed lines (no database): FileError when the file cannot be read whole."""
+    bounds = bounds or Limits()
+    return hours_statement.parse(reading.read_table(data, file_name, sheet, bounds), bounds)
+
+
+def preview_file(
+    session: Session,
+    data: bytes,
+    file_name: str,
+    today: date,
+    sheet: str | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Preview:
+    """Read, parse and classify a statement file within the admin's limits; nothing is written."""
+    bounds = settings.import_limits(session)
+    return classify(session, read_statement(data, file_name, sheet, bounds), today, progress, bounds)
 
 
 @dataclass
 class _Refs:
     company_by_siret: dict[str, int]
     commitments_by_company: dict[int, list[tuple[int, str, date | None, date | None, Modality]]]
+    commitment_company: dict[int, tuple[int, date | None, date | None, Modality]]
     people_by_key: dict[str, list[tuple[int, date | None]]]
     people_by_external: dict[str, int]
     people_ids: set[int]
     display_by_key: dict[str, str]
+    display_by_id: dict[int, str]
 
 
 def _load_refs(session: Session) -> _Refs:
     company_by_siret = {siret: cid for cid, siret in session.execute(select(Company.id, Company.siret))}
     by_company: dict[int, list] = {}
+    by_id: dict[int, tuple] = {}
     query = select(
         Commitment.id,
         Commitment.company_id,
@@ -423,13 +145,14 @@ def _load_refs(session: Session) -> _Refs:
         if wanted is None:
             wanted = normed[reference] = norm_header(reference)
         usual = modalities.get(modality)
-        by_company.setdefault(company_id, []).append(
-            (cid, wanted, start, end, usual if usual is not None else Modality(modality))
-        )
+        usual = usual if usual is not None else Modality(modality)
+        by_company.setdefault(company_id, []).append((cid, wanted, start, end, usual))
+        by_id[cid] = (company_id, start, end, usual)
     by_key: dict[str, list] = {}
     by_external: dict[str, int] = {}
     ids: set[int] = set()
     display: dict[str, str] = {}
+    display_id: dict[int, str] = {}
     people = select(Participant.id, Participant.name_key, Participant.birth_date, Participant.external_id,
                     Participant.last_name, Participant.first_name)  # fmt: skip
     for pid, key, birth, external, last, first in session.execute(people):
@@ -437,18 +160,32 @@ def _load_refs(session: Session) -> _Refs:
         ids.add(pid)
         if external:
             by_external[external.strip().lower()] = pid
-        display.setdefault(key, f"{last} {first}")
-    return _Refs(company_by_siret, by_company, by_key, by_external, ids, display)
+        shown = f"{last} {first}"
+        display.setdefault(key, shown)
+        display_id[pid] = shown
+    return _Refs(company_by_siret, by_company, by_id, by_key, by_external, ids, display, display_id)
 
 
 def _name_key(last: str, first: str) -> str:
     """``name_key``, without the accent folding when the names are plain ASCII (most of them)."""
-    text = f"{last} {first}"
-    return " ".join(text.lower().split()) if text.isascii() else name_key(last, first)
+    full = f"{last} {first}"
+    return " ".join(full.lower().split()) if full.isascii() else name_key(last, first)
 
 
 def _month_in(month: date, start: date | None, end: date | None) -> bool:
     return (start is None or month >= date(start.year, start.month, 1)) and (end is None or month <= end)
+
+
+def _outside_execution(month: date, start: date | None, end: date | None, grace: int) -> str | None:
+    """Why a month is outside a lot's execution (start month … end month + grace), or None."""
+    if start is not None and month < date(start.year, start.month, 1):
+        return f"mois avant le début d'exécution du lot ({start:%m/%Y}) : vérifiez le mois ou le lot"
+    if end is not None:
+        last = add_months(date(end.year, end.month, 1), grace)
+        if month > last:
+            grace_text = f" et du délai de {grace} mois pour les relevés tardifs" if grace else ""
+            return f"mois après la fin d'exécution du lot ({end:%m/%Y}){grace_text} : vérifiez le mois ou le lot"
+    return None
 
 
 def _existing(session: Session, keys: set[tuple[int, int, date]]) -> dict[tuple[int, int, date], tuple[int, int]]:
@@ -473,7 +210,7 @@ def _existing(session: Session, keys: set[tuple[int, int, date]]) -> dict[tuple[
 
 
 def _suggest(session: Session, refs: _Refs, key: str, company_id: int | None, cache: dict, budget: list[int]) -> str:
-    """« Voulez-vous dire : … » with the closest known names, the company's people first."""
+    """« Noms proches : … » with the closest known names, the company's people first."""
     if (key, company_id) in cache:
         return cache[(key, company_id)]
     local: list[str] = []
@@ -501,301 +238,228 @@ def _suggest(session: Session, refs: _Refs, key: str, company_id: int | None, ca
     return text
 
 
-def preview(session: Session, raw: RawTable, today: date, progress: Callable[[float], None] | None = None) -> Preview:
-    """Check every line of the file and classify the valid ones (to add, unchanged, changed); nothing is written."""
-    collecting = gc.isenabled()
-    gc.disable()  # 100,000 rows of small objects: the cyclic collector would rescan them again and again
-    try:
-        return _preview(session, raw, today, progress)
-    finally:
-        if collecting:
-            gc.enable()
+def classify(
+    session: Session,
+    statement: Statement,
+    today: date,
+    progress: Callable[[float], None] | None = None,
+    bounds: Limits | None = None,
+) -> Preview:
+    """Resolve every line (company, commitment, person, month within the lot's execution, hours limit) and classify
+    the valid ones: to add, unchanged, changed. Nothing is written. Exactly the checks ``apply`` relies on."""
+    with gc_paused():  # 100,000 lines of small objects: the collector would rescan them again and again
+        return _Classifier(session, statement, today, bounds or Limits()).run(progress)
 
 
-def _preview(session: Session, raw: RawTable, today: date, progress: Callable[[float], None] | None) -> Preview:
-    result = Preview(file_name=raw.file_name)
-    refs = _load_refs(session)
-    max_h100 = int(round(float(settings.get(session, "max_hours_per_month")) * 100))
-    this_month = date(today.year, today.month, 1)
-    col = raw.columns
-    label = raw.column_label
-    i_siret, i_mois, i_heures = col["siret"], col["mois"], col["heures"]
-    i_marche, i_nom, i_prenom = col.get("marche"), col.get("nom"), col.get("prenom")
-    i_birth, i_id, i_mod, i_emp = (
-        col.get("date_naissance"),
-        col.get("id_participant"),
-        col.get("modalite"),
-        col.get("employeur_siret"),
-    )
-    identity = [i for i in (i_siret, i_marche, i_nom, i_prenom, i_id, i_birth, i_mois) if i is not None]
-    errors = result.errors
+class _Classifier:
+    def __init__(self, session: Session, statement: Statement, today: date, bounds: Limits) -> None:
+        self.session = session
+        self.st = statement
+        self.refs = _load_refs(session)
+        self.max_h100 = round(float(settings.get(session, "max_hours_per_month")) * 100)
+        self.grace = int(settings.get(session, "hours_grace_months"))
+        self.this_month = date(today.year, today.month, 1)
+        self.bounds = bounds
+        self.errors: list[LineError] = list(statement.errors)
+        self.matches: dict[tuple[int, str], list] = {}
+        self.lots: dict[str, str] = {}
+        self.people: dict[tuple, Any] = {}
+        self.suggestions: dict = {}
+        self.budget = [MAX_SUGGESTED_ALL]
 
-    def cell(cells: list[Any], index: int | None) -> Any:
-        return cells[index] if index is not None and index < len(cells) else None
+    def error(self, line: StatementLine, column: str, value: str, reason: str) -> None:
+        self.errors.append(LineError(line.line, self.st.label(column), value, reason))
 
-    # The trailing total line: the last non-blank line, when clearly one.
-    rows = raw.rows
-    last = len(rows) - 1
-    while last >= 0 and is_blank(rows[last][1]):
-        last -= 1
-    total_line: int | None = None
-    if last >= 1:
-        cells = rows[last][1]
-        says_total = any(isinstance(c, str) and "total" in c.lower() for c in cells)
-        no_identity = all(_text(cell(cells, i)) == "" for i in identity)
-        if says_total or no_identity:
-            total_line = last
-
-    siret_cache: dict[str, Any] = {}
-    month_cache: dict[Any, Any] = {}
-    person_cache: dict[tuple, Any] = {}
-    suggest_cache: dict = {}
-    ref_cache: dict[str, str] = {}
-    hours_cache: dict[str, Any] = {}  # raw text → hundredths or _Bad
-    matches_cache: dict[tuple[int, str], list] = {}  # (company, lot reference) → its commitments
-    births: dict[Any, Any] = {}
-    keys: dict[tuple[str, str], str] = {}
-    suggest_budget = [MAX_SUGGESTED_ALL]
-    seen: dict[tuple[int, int, date], int] = {}
-    valid: list[ImportRow] = []
-    hours_sum = 0
-    n = len(rows)
-
-    for position, (line, cells) in enumerate(rows):
-        if progress is not None and position % PROGRESS_EVERY == 0 and position:
-            progress(0.9 * position / n)
-        if is_blank(cells):
-            result.ignored.append((line, "ligne vide"))
-            continue
-        if position == total_line:
-            try:
-                total = parse_hours(cell(cells, i_heures))
-            except _Bad:
-                total = None
-            if total is not None and total == hours_sum:
-                result.ignored.append((line, "ligne de total"))
+    def run(self, progress: Callable[[float], None] | None) -> Preview:
+        st = self.st
+        result = Preview(
+            file_name=st.file_name,
+            checksum=st.checksum,
+            ignored=list(st.ignored),
+            ignored_columns=list(st.ignored_columns),
+            warnings=list(st.warnings),
+            lines_read=len(st.lines),
+            file_hours_h100=st.file_hours_h100,
+        )
+        seen: dict[tuple[int, int, date], int] = {}
+        valid: list[ImportRow] = []
+        n = len(st.lines)
+        for position, line in enumerate(st.lines):
+            if progress is not None and position % PROGRESS_EVERY == 0 and position:
+                progress(0.9 * position / n)
+            row = self.line(line)
+            if row is None:
                 continue
-            if all(_text(cell(cells, i)) == "" for i in identity):
-                errors.append(
-                    LineError(line, label("heures"), _text(cell(cells, i_heures)),
-                              f"ligne de total qui ne correspond pas à la somme des lignes ({hours_sum / 100:g} h)")
-                )  # fmt: skip
+            key = (row.commitment_id, row.participant_id, row.month)
+            if key in seen:
+                self.error(line, "mois", f"{row.month:%m/%Y}",
+                           f"ligne en double : même engagement, même personne, même mois qu'à la ligne {seen[key]}")  # fmt: skip
                 continue
-        result.lines_read += 1
-        before = len(errors)
-
-        # Hours
-        raw_hours = cell(cells, i_heures)
-        hours = None
-        try:
-            if raw_hours.__class__ is str:
-                hours = hours_cache.get(raw_hours)
-                if hours is None:
-                    try:
-                        hours = hours_cache[raw_hours] = parse_hours(raw_hours)
-                    except _Bad as bad:
-                        hours_cache[raw_hours] = bad
-                        raise
-                elif hours.__class__ is _Bad:
-                    raise hours
+            seen[key] = line.line
+            valid.append(row)
+        existing = _existing(self.session, set(seen))
+        for row in valid:
+            stored = existing.get((row.commitment_id, row.participant_id, row.month))
+            if stored is None:
+                result.to_add.append(row)
             else:
-                hours = parse_hours(raw_hours)
-            hours_sum += hours
-            if hours <= 0:
-                errors.append(
-                    LineError(line, label("heures"), _text(raw_hours), "les heures doivent être supérieures à 0")
-                )
-            elif hours > max_h100:
-                errors.append(LineError(line, label("heures"), _text(raw_hours),
-                                        f"plus de {max_h100 / 100:g} heures dans le mois pour une personne"))  # fmt: skip
-        except _Bad as bad:
-            errors.append(LineError(line, label("heures"), _text(raw_hours), str(bad)))
+                row.entry_id, row.old_hours_h100 = stored
+                (result.unchanged if stored[1] == row.hours_h100 else result.changed).append(row)
+        self.errors.sort(key=lambda e: e.line)
+        result.error_count = len(self.errors)
+        result.errors = self.errors[: self.bounds.max_errors]
+        result.names = self._names(valid)
+        if progress is not None:
+            progress(1.0)
+        return result
 
-        # Month
-        raw_month = cell(cells, i_mois)
-        month = None
-        month_id = raw_month if isinstance(raw_month, str | datetime | date) else repr(raw_month)
-        parsed = month_cache.get(month_id)
-        if parsed is None:
-            try:
-                parsed = parse_month(raw_month)
-            except _Bad as bad:
-                parsed = bad
-            month_cache[month_id] = parsed
-        if isinstance(parsed, _Bad):
-            errors.append(LineError(line, label("mois"), _text(raw_month), str(parsed)))
-        elif parsed > this_month:
-            errors.append(
-                LineError(line, label("mois"), _text(raw_month), "mois à venir : les heures ne sont pas encore faites")
-            )
-        else:
-            month = parsed
+    def line(self, line: StatementLine) -> ImportRow | None:
+        refs = self.refs
+        before = len(self.errors)
+        month, hours = line.month, line.hours_h100
+        if hours is not None:
+            if hours <= 0:
+                self.error(line, "heures", _hours_text(hours), "les heures doivent être supérieures à 0")
+            elif hours > self.max_h100:
+                self.error(line, "heures", _hours_text(hours),
+                           f"plus de {_hours_text(self.max_h100)} heures dans le mois pour une personne")  # fmt: skip
+        if month is not None and month > self.this_month:
+            self.error(line, "mois", f"{month:%m/%Y}", "mois à venir : les heures ne sont pas encore faites")
+            month = None
 
         # Company and commitment
-        raw_siret = cell(cells, i_siret)
-        raw_siret = raw_siret.strip() if raw_siret.__class__ is str else _siret_text(raw_siret)
-        company = siret_cache.get(raw_siret)
-        if company is None:
-            try:
-                compact = check_siret(raw_siret)
-                company = refs.company_by_siret.get(compact) or _Bad(
-                    "entreprise inconnue : aucun établissement n'a ce SIRET"
-                )
-            except ValueError as error:
-                company = _Bad(str(error))
-            siret_cache[raw_siret] = company
-        commitment = None
+        commitment = company_id = None
         usual = Modality.DIRECT_HIRE
-        if isinstance(company, _Bad):
-            errors.append(LineError(line, label("siret"), raw_siret, str(company)))
-            company_id = None
-        else:
-            company_id = company
-            candidates = refs.commitments_by_company.get(company_id, [])
-            reference = cell(cells, i_marche)
-            reference = reference.strip() if reference.__class__ is str else _text(reference)
-            if not candidates:
-                errors.append(
-                    LineError(line, label("siret"), raw_siret, "l'entreprise n'a aucun engagement d'heures d'insertion")
-                )
-            elif reference:
-                wanted = ref_cache.get(reference)
-                if wanted is None:
-                    wanted = ref_cache[reference] = norm_header(reference)
-                matches = matches_cache.get((company_id, wanted))
-                if matches is None:
-                    matches = matches_cache[(company_id, wanted)] = [c for c in candidates if c[1] == wanted]
-                if len(matches) > 1 and month is not None:
-                    matches = [c for c in matches if _month_in(month, c[2], c[3])] or matches
-                if not matches:
-                    errors.append(LineError(line, label("marche"), reference,
-                                            "l'entreprise n'a pas d'engagement sur ce lot"))  # fmt: skip
-                elif len(matches) > 1:
-                    errors.append(LineError(line, label("marche"), reference,
-                                            "plusieurs engagements de l'entreprise sur des lots de cette référence"))  # fmt: skip
-                else:
-                    commitment, usual = matches[0][0], matches[0][4]
-            elif len(candidates) == 1:
-                commitment, usual = candidates[0][0], candidates[0][4]
+        window: tuple[date | None, date | None] = (None, None)
+        if line.commitment_id is not None:  # chosen on screen (manual entry)
+            known = refs.commitment_company.get(line.commitment_id)
+            if known is None:
+                self.error(line, "marche", "", "engagement introuvable")
             else:
-                open_ones = [c for c in candidates if month is not None and _month_in(month, c[2], c[3])]
-                if len(open_ones) == 1:
-                    commitment, usual = open_ones[0][0], open_ones[0][4]
-                elif month is not None or not errors[before:]:
-                    errors.append(LineError(line, label("marche"), "",
-                                            "l'entreprise a plusieurs engagements en cours : indiquez le lot (colonne marche)"))  # fmt: skip
+                commitment, (company_id, start, end, usual) = line.commitment_id, known
+                window = (start, end)
+        elif line.siret is not None:
+            company_id = refs.company_by_siret.get(line.siret)
+            if company_id is None:
+                self.error(line, "siret", line.siret, "entreprise inconnue : aucun établissement n'a ce SIRET")
+            else:
+                found = self._commitment(line, company_id, month)
+                if found is not None:
+                    commitment, _, start, end, usual = found
+                    window = (start, end)
+        if commitment is not None and month is not None:
+            outside = _outside_execution(month, window[0], window[1], self.grace)
+            if outside:
+                self.error(line, "mois", f"{month:%m/%Y}", outside)
 
         # Person
-        participant = None
-        ext, last_name, first_name = cell(cells, i_id), cell(cells, i_nom), cell(cells, i_prenom)
-        ext = ext.strip() if ext.__class__ is str else _text(ext)
-        last_name = last_name.strip() if last_name.__class__ is str else _text(last_name)
-        first_name = first_name.strip() if first_name.__class__ is str else _text(first_name)
-        raw_birth = cell(cells, i_birth)
-        person_id = (ext, last_name, first_name, raw_birth if isinstance(raw_birth, str | date) else repr(raw_birth))
-        found = person_cache.get(person_id)
-        if found is None:
-            found = _find_person(refs, ext, last_name, first_name, raw_birth, label, births, keys)
-            person_cache[person_id] = found
-        if isinstance(found, LineError):
-            reason = found.reason
-            if found.column == label("nom") and reason.startswith("personne inconnue"):
-                reason += _suggest(
-                    session, refs, name_key(last_name, first_name), company_id, suggest_cache, suggest_budget
-                )
-            errors.append(LineError(line, found.column, found.value, reason))
+        participant = line.participant_id
+        if participant is not None:
+            if participant not in refs.people_ids:
+                self.error(line, "id_participant", "", "participant introuvable")
+                participant = None
         else:
-            participant = found
+            participant = self._person(line, company_id)
 
-        # Modality and employer
-        modality = usual
-        raw_mod = _text(cell(cells, i_mod))
-        if raw_mod:
-            modality = _MODALITIES.get(norm_header(raw_mod))
-            if modality is None:
-                errors.append(LineError(line, label("modalite"), raw_mod,
-                                        "modalité inconnue (embauche directe, mise à disposition, sous-traitance, formation)"))  # fmt: skip
+        # Employer
         employer = None
-        raw_emp = _siret_text(cell(cells, i_emp))
-        if raw_emp:
-            emp = siret_cache.get(raw_emp)
-            if emp is None:
-                try:
-                    emp = refs.company_by_siret.get(check_siret(raw_emp)) or _Bad(
-                        "employeur inconnu : aucun établissement n'a ce SIRET"
-                    )
-                except ValueError as error:
-                    emp = _Bad(str(error))
-                siret_cache[raw_emp] = emp
-            if isinstance(emp, _Bad):
-                errors.append(LineError(line, label("employeur_siret"), raw_emp, str(emp)))
+        if line.employer_siret is not None:
+            employer = refs.company_by_siret.get(line.employer_siret)
+            if employer is None:
+                self.error(line, "employeur_siret", line.employer_siret,
+                           "employeur inconnu : aucun établissement n'a ce SIRET")  # fmt: skip
+
+        if (not line.ok or len(self.errors) > before or commitment is None or participant is None or month is None
+                or hours is None):  # fmt: skip
+            return None
+        return ImportRow(line.line, commitment, participant, month, hours, line.modality or usual, employer)
+
+    def _commitment(self, line: StatementLine, company_id: int, month: date | None) -> tuple | None:
+        candidates = self.refs.commitments_by_company.get(company_id, [])
+        if not candidates:
+            self.error(line, "siret", line.siret or "", "l'entreprise n'a aucun engagement d'heures d'insertion")
+            return None
+        if line.lot:
+            wanted = self.lots.get(line.lot)
+            if wanted is None:
+                wanted = self.lots[line.lot] = norm_header(line.lot)
+            matches = self.matches.get((company_id, wanted))
+            if matches is None:
+                matches = self.matches[(company_id, wanted)] = [c for c in candidates if c[1] == wanted]
+            if len(matches) > 1 and month is not None:
+                matches = [c for c in matches if _month_in(month, c[2], c[3])] or matches
+            if not matches:
+                self.error(line, "marche", line.lot, "l'entreprise n'a pas d'engagement sur ce lot")
+            elif len(matches) > 1:
+                self.error(
+                    line, "marche", line.lot, "plusieurs engagements de l'entreprise sur des lots de cette référence"
+                )
             else:
-                employer = emp
+                return matches[0]
+            return None
+        if len(candidates) == 1:
+            return candidates[0]
+        open_ones = [c for c in candidates if month is not None and _month_in(month, c[2], c[3])]
+        if len(open_ones) == 1:
+            return open_ones[0]
+        if month is not None or line.ok:
+            self.error(
+                line, "marche", "", "l'entreprise a plusieurs engagements en cours : indiquez le lot (colonne marche)"
+            )
+        return None
 
-        if len(errors) > before or commitment is None or participant is None or month is None or hours is None:
-            continue
-        key = (commitment, participant, month)
-        if key in seen:
-            errors.append(LineError(line, label("mois"), _text(raw_month),
-                                    f"ligne en double : même engagement, même personne, même mois qu'à la ligne {seen[key]}"))  # fmt: skip
-            continue
-        seen[key] = line
-        valid.append(ImportRow(line, commitment, participant, month, hours, modality, employer))
+    def _person(self, line: StatementLine, company_id: int | None) -> int | None:
+        key = (line.external_id, line.last_name, line.first_name, line.birth_date)
+        found = self.people.get(key)
+        if found is None:
+            found = self.people[key] = _find_person(self.refs, *key)
+        if isinstance(found, int):
+            return found
+        column, value, reason = found
+        if column == "nom" and reason.startswith("personne inconnue"):
+            reason += _suggest(self.session, self.refs, name_key(line.last_name, line.first_name), company_id,
+                               self.suggestions, self.budget)  # fmt: skip
+        self.error(line, column, value, reason)
+        return None
 
-    existing = _existing(session, set(seen))
-    for row in valid:
-        stored = existing.get((row.commitment_id, row.participant_id, row.month))
-        if stored is None:
-            result.to_add.append(row)
-        else:
-            row.entry_id, row.old_hours_h100 = stored
-            (result.unchanged if stored[1] == row.hours_h100 else result.changed).append(row)
-    errors.sort(key=lambda e: e.line)
-    if progress is not None:
-        progress(1.0)
-    return result
+    def _names(self, rows: list[ImportRow]) -> dict[str, dict[int, str]]:
+        """Display names of the commitments and people of the valid rows (read once, for the screens)."""
+        commitment_ids = {r.commitment_id for r in rows}
+        names: dict[int, str] = {}
+        for ids in _chunks(sorted(commitment_ids), 500):
+            for cid, company, reference, operation in self.session.execute(
+                select(Commitment.id, Company.name, Lot.reference, Operation.name)
+                .join(Company, Company.id == Commitment.company_id)
+                .join(Lot, Lot.id == Commitment.lot_id)
+                .join(Operation, Operation.id == Lot.operation_id)
+                .where(Commitment.id.in_(ids))
+            ):
+                names[cid] = f"{company}\t{reference}\t{operation}"
+        people = {r.participant_id: self.refs.display_by_id.get(r.participant_id, "?") for r in rows}
+        return {"commitment": names, "participant": people}
 
 
-def _find_person(
-    refs: _Refs,
-    ext: str,
-    last: str,
-    first: str,
-    raw_birth: Any,
-    label: Callable,
-    births: dict[Any, Any] | None = None,
-    keys: dict[tuple[str, str], str] | None = None,
-) -> int | LineError:
-    """The participant of a line, or why not; ``births`` and ``keys`` cache parsed birth dates and name keys."""
-    birth = None
-    if raw_birth is not None and _text(raw_birth):
-        cacheable = births is not None and raw_birth.__class__ is str
-        birth = births.get(raw_birth) if cacheable else None  # type: ignore[union-attr]
-        if birth is None:
-            try:
-                birth = parse_birth_date(raw_birth)
-            except _Bad as bad:
-                birth = bad
-            if cacheable:
-                births[raw_birth] = birth  # type: ignore[index]
-        if isinstance(birth, _Bad):
-            return LineError(0, label("date_naissance"), _text(raw_birth), str(birth))
+def _chunks(values: list[int], size: int):
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _hours_text(h100: int) -> str:
+    return f"{h100 / 100:g}".replace(".", ",") if h100 % 100 else str(h100 // 100)
+
+
+def _find_person(refs: _Refs, ext: str, last: str, first: str, birth: date | None) -> int | tuple[str, str, str]:
+    """The participant of a line, or (column, value, reason) of why not. ``id_participant`` is the identifier of
+    the PLIE's software only: the database's own ids are never read from a file."""
     if ext:
         pid = refs.people_by_external.get(ext.lower())
-        if pid is None and ext.isdigit() and int(ext) in refs.people_ids:
-            pid = int(ext)
         if pid is not None:
             return pid
         if not (last or first):
-            return LineError(0, label("id_participant"), ext, "identifiant de participant inconnu")
+            return ("id_participant", ext, "identifiant de participant inconnu (identifiant du logiciel du PLIE)")
     if not last and not first:
-        return LineError(0, label("nom"), "", "nom et prénom absents")
-    key = keys.get((last, first)) if keys is not None else None
-    if key is None:
-        key = _name_key(last, first)
-        if keys is not None:
-            keys[(last, first)] = key
-    people = refs.people_by_key.get(key, [])
+        return ("nom", "", "nom et prénom absents")
+    people = refs.people_by_key.get(_name_key(last, first), [])
     if birth is not None:
         people = [p for p in people if p[1] == birth]
     if len(people) == 1:
@@ -803,25 +467,47 @@ def _find_person(
     shown = f"{last} {first}".strip()
     if not people:
         born = f", né(e) le {birth:%d/%m/%Y}" if birth else ""
-        return LineError(0, label("nom"), shown, f"personne inconnue{born}.")
-    return LineError(0, label("nom"), shown, "plusieurs participants portent ce nom : indiquez la date de naissance")
+        return ("nom", shown, f"personne inconnue{born}.")
+    return ("nom", shown, "plusieurs participants portent ce nom : indiquez la date de naissance")
 
 
 # --- apply and undo --------------------------------------------------------------------------------------------
 
 
-def apply(session: Session, preview: Preview, user: CurrentUser, file_name: str, checksum: str) -> ImportBatch:
-    """Write a checked preview in the caller's transaction (all or nothing); returns the recorded batch."""
+class ImportRefused(DomainError):
+    """The import was refused while writing (the data changed since the preview): nothing of it remains."""
+
+
+def apply(session: Session, preview: Preview, user: CurrentUser) -> ImportBatch:
+    """Write a checked preview in the caller's transaction, all or nothing; returns the recorded batch.
+
+    The writes run under a savepoint: when they are refused (someone imported the same hours meanwhile), every
+    row of this import, its batch record included, is rolled back *here*, whatever the caller then does with its
+    transaction, and the refusal is written to the audit journal (its only trace) before ImportRefused is raised.
+    Callers keep the session usable: catch the refusal inside ``session_scope`` to keep that audit line."""
     require(user, Role.SAISIE)
-    if preview.errors:
+    if preview.error_count or preview.errors:
         raise DomainError(
-            f"Le fichier comporte {len(preview.errors)} erreur(s) : corrigez-le, rien n'a été enregistré."
+            f"Le fichier comporte {max(preview.error_count, len(preview.errors))} erreur(s) : corrigez-le, "
+            "rien n'a été enregistré."
         )
+    try:
+        with savepoint(session):
+            batch = _apply(session, preview, user)
+    except DomainError as refusal:
+        audit.record(session, user.login, "import des heures refusé", "importbatch", None,
+                     f"{preview.file_name} : {refusal}")  # fmt: skip
+        session.flush()
+        raise ImportRefused(str(refusal)) from None
+    return batch
+
+
+def _apply(session: Session, preview: Preview, user: CurrentUser) -> ImportBatch:
     now = utcnow()
     batch = ImportBatch(
         kind=ImportKind.HOURS,
-        file_name=file_name[:250],
-        checksum=checksum,
+        file_name=preview.file_name[:250],
+        checksum=preview.checksum,
         by=user.login,
         at=now,
         rows_added=len(preview.to_add),
@@ -844,9 +530,10 @@ def apply(session: Session, preview: Preview, user: CurrentUser, file_name: str,
         "import des heures",
         "importbatch",
         batch.id,
-        f"{file_name} : {batch.rows_added} ajoutée(s), {batch.rows_changed} modifiée(s), "
+        f"{preview.file_name} : {batch.rows_added} ajoutée(s), {batch.rows_changed} modifiée(s), "
         f"{batch.rows_unchanged} inchangée(s)",
     )
+    session.flush()
     return batch
 
 
@@ -1075,74 +762,27 @@ def _previous_batches(session: Session, batch_id: int, changed: list[Any]) -> di
     return {k: v[1] for k, v in best.items()}
 
 
-__all__ = [
-    "FileError",
-    "ImportRow",
-    "LineError",
-    "Preview",
-    "RawTable",
-    "apply",
-    "checksum",
-    "parse_hours",
-    "parse_month",
-    "preview",
-    "read_table",
-    "undo",
-]
-
-
-# --- for the screens ----------------------------------------------------------------------------------------------
-
-
-def sheet_names(data: bytes) -> list[str]:
-    """The sheets of an .xlsx file (to choose which one holds the statement)."""
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-    except Exception:  # noqa: BLE001 - read_table gives the French message
-        return []
-    try:
-        return list(book.sheetnames)
-    finally:
-        book.close()
-
-
-def describe(session: Session, rows: list[ImportRow], limit: int = 2_000) -> list[dict[str, Any]]:
-    """Rows of a preview with names instead of ids (set-based reads), for display: at most ``limit`` rows."""
-    rows = rows[:limit]
-    commitment_ids = {r.commitment_id for r in rows}
-    participant_ids = {r.participant_id for r in rows}
-    labels: dict[int, tuple[str, str]] = {}
-    if commitment_ids:
-        for cid, company, reference in session.execute(
-            select(Commitment.id, Company.name, Lot.reference)
-            .join(Company, Company.id == Commitment.company_id)
-            .join(Lot, Lot.id == Commitment.lot_id)
-            .where(Commitment.id.in_(commitment_ids))
-        ).all():
-            labels[cid] = (company, reference)
-    people: dict[int, str] = {}
-    if participant_ids:
-        for pid, last, first in session.execute(
-            select(Participant.id, Participant.last_name, Participant.first_name).where(
-                Participant.id.in_(participant_ids)
-            )
-        ).all():
-            people[pid] = f"{last} {first}"
-    return [
-        {
-            "Ligne": r.line,
-            "Entreprise": labels.get(r.commitment_id, ("?", "?"))[0],
-            "Lot": labels.get(r.commitment_id, ("?", "?"))[1],
-            "Participant": people.get(r.participant_id, "?"),
-            "Mois": r.month.strftime("%m/%Y"),
-            "Heures": r.hours_h100 / 100,
-            "Heures avant": None if r.old_hours_h100 is None else r.old_hours_h100 / 100,
-            "Modalité": Modality(r.modality).label,
-        }
-        for r in rows
-    ]
+def describe(preview: Preview, rows: list[ImportRow], limit: int = 2_000) -> list[dict[str, Any]]:
+    """Rows of a preview for display (at most ``limit``): company, lot, operation, person, month, hours (hundredths),
+    hours before, modality. Names come from the preview; column titles are the screen's business."""
+    commitments, people = preview.names.get("commitment", {}), preview.names.get("participant", {})
+    shown = []
+    for r in rows[:limit]:
+        company, lot, operation = (commitments.get(r.commitment_id) or "?\t?\t?").split("\t")
+        shown.append(
+            {
+                "line": r.line,
+                "company": company,
+                "lot": lot,
+                "operation": operation,
+                "participant": people.get(r.participant_id, "?"),
+                "month": r.month,
+                "hours_h100": r.hours_h100,
+                "old_hours_h100": r.old_hours_h100,
+                "modality": Modality(r.modality).label,
+            }
+        )
+    return shown
 
 
 def list_batches(session: Session, limit: int = 50) -> list[ImportBatch]:
@@ -1152,3 +792,23 @@ def list_batches(session: Session, limit: int = 50) -> list[ImportBatch]:
             select(ImportBatch).where(ImportBatch.kind == ImportKind.HOURS).order_by(ImportBatch.id.desc()).limit(limit)
         ).scalars()
     )
+
+
+__all__ = [
+    "FileError",
+    "ImportRefused",
+    "ImportRow",
+    "LineError",
+    "Preview",
+    "apply",
+    "checksum",
+    "classify",
+    "describe",
+    "list_batches",
+    "parse_hours",
+    "parse_month",
+    "preview_file",
+    "read_statement",
+    "sheet_names",
+    "undo",
+]

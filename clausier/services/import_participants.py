@@ -27,19 +27,14 @@ from sqlmodel import Session, col, select
 
 from clausier.db import ConcurrentEditError, update_versioned
 from clausier.errors import DomainError, ValidationError
+from clausier.imports.hours_statement import norm_header
+from clausier.imports.reading import FileError, Limits, LineError, TooLong, checksum, is_blank, read_table, sheet_names
 from clausier.rules import eligibility as rules
 from clausier.rules.names import ascii_fold, name_key
 from clausier.services import audit
-from clausier.services.import_hours import (
-    FileError,
-    checksum,
-    is_blank,
-    norm_header,
-    read_rows,
-    sheet_names,
-)
 from clausier.services.participants import check_email, check_phone, join_licences, split_licences
 from clausier.services.users import CurrentUser, require
+from clausier.settings import import_limits
 from models import (
     ColumnMapping,
     Commune,
@@ -54,7 +49,7 @@ from models.base import utcnow
 from models.enums import ExperienceLevel, ImportKind, QualificationLevel, Role, Sex
 from models.hours import ImportBatch
 
-__all__ = ["FileError", "checksum", "sheet_names"]
+__all__ = ["FileError", "checksum", "import_limits", "sheet_names"]
 
 # The fields a file column can be mapped to, with their French names (the order of the mapping screen).
 FIELDS: dict[str, str] = {
@@ -174,9 +169,9 @@ class RawFile:
     separator: str = ""
 
 
-def read_file(data: bytes, file_name: str, sheet: str | None = None) -> RawFile:
+def read_file(data: bytes, file_name: str, sheet: str | None = None, limits: Limits | None = None) -> RawFile:
     """The rows of a CSV (UTF-8 with or without BOM, or Windows-1252; ``;``, ``,`` or tab) or ``.xlsx`` file."""
-    read = read_rows(data, file_name, sheet)  # the same reader as the hours import
+    read = read_table(data, file_name, sheet, limits or Limits())  # the same reader as the hours import
     rows, header_at, encoding, separator, sheet_name = (
         read.rows,
         read.header_at,
@@ -448,16 +443,6 @@ def _trades(value: Any, refs: _Refs) -> list[str]:
 # --- preview -------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class LineError:
-    """One refused cell: file line (header = 1), column as written in the file, value, French reason."""
-
-    line: int
-    column: str
-    value: str
-    reason: str
-
-
 @dataclass
 class Person:
     """One person of the file (one line, or several grouped), with the checked values."""
@@ -523,13 +508,19 @@ def _parse_line(cells: dict[str, tuple[str, Any]], refs: _Refs, today: date) -> 
         column, value = cell(name)
         errors.append((column, _text(value), reason))
 
+    too_long = {name for name, (_, value) in cells.items() if isinstance(value, TooLong)}
+    for name in too_long:
+        column, value = cells[name]
+        errors.append((column, str(value), f"cellule trop longue ({value.length} caractères)"))
+        cells = {**cells, name: (column, None)}
+
     for name, limit in _TEXT_FIELDS.items():
         text = _text(cell(name)[1]) if name != "notes" else str(cell(name)[1] or "").strip()
         if len(text) > limit:
             bad(name, f"trop long ({len(text)} caractères, {limit} au plus)")
         values[name] = text
     for name in ("last_name", "first_name"):
-        if not values[name]:
+        if not values[name] and name not in too_long:
             bad(name, "obligatoire")
     values["external_id"] = values["external_id"] or None
 

@@ -12,12 +12,14 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, or_, select
 from sqlmodel import Session
 
+from clausier.db import ConcurrentEditError
 from clausier.errors import DomainError
+from clausier.imports.hours_statement import Bad, Statement, StatementLine, parse_hours, parse_month
+from clausier.imports.reading import LineError, text
 from clausier.services import audit, hours_totals, import_hours
 from clausier.services.users import CurrentUser, require
 from models import (
     Commitment,
-    Company,
     EmploymentContract,
     HoursChange,
     HoursEntry,
@@ -105,42 +107,67 @@ def participants_for(session: Session, commitment_id: int) -> dict[int, str]:
 
 
 def check(session: Session, commitment_id: int, rows: list[ManualRow], today: date) -> import_hours.Preview:
-    """The import's preview of these lines (line 2 = first line of the table, as in a file with its header)."""
-    commitment = session.get(Commitment, commitment_id)
-    if commitment is None:
+    """The import's checks on these lines (line 2 = first line of the table, as in a file with its header): they
+    enter the import at ``classify`` as typed lines, with the commitment and person chosen on screen."""
+    if session.get(Commitment, commitment_id) is None:
         raise DomainError("Engagement introuvable.")
-    company = session.get(Company, commitment.company_id)
-    lot = session.get(Lot, commitment.lot_id)
-    header = ["siret", "marche", "id_participant", "mois", "heures", "modalite"]
-    table_rows = [
-        (
-            line,
-            [
-                company.siret,
-                lot.reference,
-                "" if row.participant_id is None else str(row.participant_id),
-                row.month if row.month is not None else "",
-                row.hours if row.hours is not None else "",
-                Modality(row.modality).label if row.modality else "",
-            ],
-        )
-        for line, row in enumerate(rows, start=2)
-    ]
-    raw = import_hours.RawTable(
-        file_name=SOURCE, header=header, columns={name: i for i, name in enumerate(header)}, rows=table_rows
-    )
-    return import_hours.preview(session, raw, today)
+    statement = Statement(SOURCE, "", {"id_participant": "participant", "marche": "engagement"})
+    for line, row in enumerate(rows, start=2):
+        statement.lines.append(_typed(statement, line, commitment_id, row))
+    statement.errors.sort(key=lambda e: e.line)
+    return import_hours.classify(session, statement, today)
 
 
-def save(session: Session, user: CurrentUser, commitment_id: int, rows: list[ManualRow], today: date):
+def _typed(statement: Statement, line: int, commitment_id: int, row: ManualRow) -> StatementLine:
+    ok = True
+
+    def parsed(column: str, value: Any, parse: Any) -> Any:
+        nonlocal ok
+        try:
+            return parse(value)
+        except Bad as bad:
+            ok = False
+            statement.errors.append(LineError(line, statement.label(column), text(value), str(bad)))
+            return None
+
+    hours = parsed("heures", row.hours if row.hours is not None else "", parse_hours)
+    if hours is not None:
+        statement.file_hours_h100 += hours
+    month = parsed("mois", row.month if row.month is not None else "", parse_month)
+    if row.participant_id is None:
+        ok = False
+        statement.errors.append(LineError(line, "participant", "", "choisissez la personne"))
+    modality = Modality(row.modality) if row.modality else None
+    return StatementLine(
+        line, None, "", "", "", "", None, month, hours, modality, None, ok=ok,
+        participant_id=row.participant_id, commitment_id=commitment_id,
+    )  # fmt: skip
+
+
+def save(
+    session: Session,
+    user: CurrentUser,
+    commitment_id: int,
+    rows: list[ManualRow],
+    today: date,
+    shown: list[tuple[int, date, int]],
+):
     """Check then write the lines (all or nothing). Returns (preview, batch); batch is None when nothing changes
     or when the preview has errors (nothing is written then)."""
     require(user, Role.SAISIE)
     preview = check(session, commitment_id, rows, today)
     if preview.errors or not (preview.to_add or preview.changed):
         return preview, None
-    digest = hashlib.sha256(repr([(r.participant_id, str(r.month), str(r.hours)) for r in rows]).encode()).hexdigest()
-    batch = import_hours.apply(session, preview, user, f"{SOURCE} ({user.login})", digest)
+    # ``shown``: the commitment's hours (participant, month, hours) as the table showed them. A line to write whose
+    # value is no longer the one shown (another entry or an import saved it meanwhile) refuses the whole save.
+    before = {(participant_id, month): hours for participant_id, month, hours in shown}
+    if any(before.get((r.participant_id, r.month)) != r.old_hours_h100 for r in preview.to_add + preview.changed):
+        raise ConcurrentEditError("les heures de cet engagement")
+    preview.file_name = f"{SOURCE} ({user.login})"
+    preview.checksum = hashlib.sha256(
+        repr([(r.participant_id, str(r.month), str(r.hours)) for r in rows]).encode()
+    ).hexdigest()
+    batch = import_hours.apply(session, preview, user)
     return preview, batch
 
 

@@ -237,7 +237,7 @@ def participant_choices(
         col(Participant.anonymised_at).is_(None), Participant.status != ParticipantStatus.EXITED
     )
     for word in ascii_fold(search).lower().split():
-        query = query.where(col(Participant.name_key).contains(word))
+        query = query.where(col(Participant.name_key).contains(word, autoescape=True))
     if exclude_training_id is not None:
         query = query.where(
             col(Participant.id).not_in(

@@ -27,8 +27,8 @@ ADMIN = CurrentUser(login="admin", name="Admin", role=Role.ADMIN)
 def _run(engine, content: str, name: str = "releve.csv"):
     data = content.encode("cp1252")
     with Session(engine, expire_on_commit=False) as session:
-        pv = ih.preview(session, ih.read_table(data, name), TODAY)
-        batch = ih.apply(session, pv, SAISIE, name, ih.checksum(data))
+        pv = ih.classify(session, ih.read_statement(data, name), TODAY)
+        batch = ih.apply(session, pv, SAISIE)
         session.commit()
     return batch
 
@@ -97,11 +97,11 @@ def test_a_stale_preview_writes_nothing(any_engine):
     _run(any_engine, f"siret;nom;prenom;mois;heures\n{siret};Durand;Léa;01/2026;10\n")
     content = f"siret;nom;prenom;mois;heures\n{siret};Durand;Léa;01/2026;12\n{siret};Durand;Léa;02/2026;12\n"
     with Session(any_engine) as session:
-        pv = ih.preview(session, ih.read_table(content.encode(), "x.csv"), TODAY)
+        pv = ih.classify(session, ih.read_statement(content.encode(), "x.csv"), TODAY)
     _run(any_engine, content.replace(";12\n", ";11\n", 1))  # someone imports a correction meanwhile
     with Session(any_engine) as session:
         with pytest.raises(DomainError, match="relancez l'aperçu"):
-            ih.apply(session, pv, SAISIE, "x.csv", "0" * 64)
+            ih.apply(session, pv, SAISIE)
         session.rollback()
     assert sorted(_hours(any_engine).values()) == [1100, 1200]
 

@@ -86,3 +86,33 @@ def test_admin_undoes_an_import(with_users):
     next(b for b in at.button if b.label == "Annuler cet import").click().run()
     assert not at.exception
     assert _entries(with_users) == {}
+
+
+def test_a_confirmation_refused_as_stale_drops_the_preview_and_keeps_only_an_audit_line(with_users):
+    """Issue 10 items 3 and 11: someone imports the same file between the preview and the confirmation. The page
+    says so in French, writes no import record, and the next look at the file is a fresh preview."""
+    from clausier.services import import_hours
+    from clausier.services.users import CurrentUser
+    from models import AuditEvent
+    from models.hours import ImportBatch
+
+    content = _world(with_users)
+    at = open_url_path(logged_in(Role.SAISIE).run(), "import-heures").run()
+    _upload(at, content)
+    assert {m.label: m.value for m in at.metric}["Lignes à ajouter"] == "2"
+    with Session(db.get_engine(with_users)) as session:  # a colleague imports the same file meanwhile
+        data = content.encode("cp1252")
+        preview = import_hours.preview_file(session, data, "collegue.csv", date.today())
+        import_hours.apply(session, preview, CurrentUser("colleague", "Collègue", Role.SAISIE))
+        session.commit()
+    next(b for b in at.button if b.label == "Confirmer l'import").click().run()
+    assert not at.exception
+    assert any("relancez l'aperçu" in e.value for e in at.error)
+    with Session(db.get_engine(with_users)) as session:
+        assert session.exec(select(ImportBatch.file_name)).all() == ["collegue.csv"]
+        refused = session.exec(select(AuditEvent).where(AuditEvent.action == "import des heures refusé")).all()
+        assert len(refused) == 1 and "collegue" not in refused[0].summary
+    next(b for b in at.button if b.label == "Relancer l'aperçu").click().run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Inchangées"] == "2"
+    assert any("ne change rien" in i.value for i in at.info)

@@ -212,3 +212,34 @@ def _head(engine: Engine) -> str:
 def _leftovers(engine: Engine) -> list[str]:
     """Temporary files a refused restore must not leave next to the database."""
     return sorted(p.name for p in sqlite_file(engine).parent.glob(".restore-*"))
+
+
+def test_database_wal_and_backups_are_private_to_the_servers_user(tmp_path):
+    """Issue 10 item 10: personal data on disk — 0600 files in 0700 folders, whatever the umask."""
+    import os
+    import stat
+
+    from sqlalchemy import text
+
+    from clausier import db as clausier_db
+    from clausier.services import backup as backup_service
+
+    old = os.umask(0o022)
+    try:
+        folder = tmp_path / "donnees"
+        engine = clausier_db.make_engine(f"sqlite:///{folder / 'clausier.db'}")
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+        with engine.connect() as conn:  # keeps the -wal and -shm files open
+            conn.execute(text("SELECT * FROM t")).all()
+            files = [folder / "clausier.db", folder / "clausier.db-wal", folder / "clausier.db-shm"]
+            assert all(f.exists() for f in files)
+            assert {f.name: oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {f.name: "0o600" for f in files}
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        saved = backup_service.backup(engine, tmp_path / "sauvegardes")
+        assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+        assert stat.S_IMODE(saved.parent.stat().st_mode) == 0o700
+        engine.dispose()
+    finally:
+        os.umask(old)

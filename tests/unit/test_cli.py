@@ -150,3 +150,32 @@ def test_check_reports_values_written_behind_the_application_then_repairs_them(c
     assert main(["check", "--repair"]) == 0
     assert "Recalculés." in capsys.readouterr().out
     assert main(["check"]) == 0
+
+
+def test_a_missing_file_is_a_french_message_not_a_traceback(cli_db, capsys, tmp_path):
+    assert main(["upgrade"]) == 0
+    capsys.readouterr()
+    assert main(["import-hours", str(tmp_path / "absent.csv"), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "Fichier introuvable" in err and "absent.csv" in err and "Traceback" not in err
+    assert main(["import-hours", str(tmp_path), "--dry-run"]) == 2
+    assert "est un dossier" in capsys.readouterr().err
+
+
+def test_an_unexpected_error_apologises_in_french_with_a_reference_in_the_log(cli_db, capsys, caplog, monkeypatch):
+    from clausier import cli
+
+    def broken(args):
+        raise ZeroDivisionError("boom")
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    for action in parser._subparsers._group_actions:  # noqa: SLF001 — every command fails the same way
+        for sub in action.choices.values():
+            sub.set_defaults(func=broken)
+    assert main(["upgrade"]) == 70
+    err = capsys.readouterr().err
+    assert "Désolé" in err and "référence" in err and "Traceback" not in err and "boom" not in err
+    reference = err.rsplit("référence à l'administrateur : ", 1)[1].strip().rstrip(".")
+    logged = [r for r in caplog.records if reference in r.getMessage()]
+    assert logged and logged[0].exc_info and logged[0].exc_info[0] is ZeroDivisionError
