@@ -241,5 +241,14 @@ def test_database_wal_and_backups_are_private_to_the_servers_user(tmp_path):
         assert stat.S_IMODE(saved.stat().st_mode) == 0o600
         assert stat.S_IMODE(saved.parent.stat().st_mode) == 0o700
         engine.dispose()
+        shared = tmp_path / "partage"  # a folder that exists already (think /tmp): its rights are not changed
+        shared.mkdir(mode=0o755)
+        shared.chmod(0o755)
+        other = clausier_db.make_engine(f"sqlite:///{shared / 'autre.db'}")
+        with other.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        other.dispose()
+        assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+        assert stat.S_IMODE((shared / "autre.db").stat().st_mode) == 0o600
     finally:
         os.umask(old)
