@@ -212,16 +212,19 @@ def _show(user, result: ip.Preview, name: str, digest: str, today: date) -> None
         st.info("Cet import ne change rien : rien à créer ni à compléter.")
         return
     if st.button("Confirmer l'import", type="primary", key=f"{KEY}_confirm"):
-        try:
-            with session_scope() as session:
+        refusal = None
+        with session_scope() as session:  # a refusal keeps only its audit line (the import's savepoint is undone)
+            try:
                 batch = ip.apply(session, result, user, name, digest, merge=merge, today=today)
                 message = (
                     f"Import n° {batch.id} enregistré : {batch.rows_added} personne(s) créée(s), "
                     f"{batch.rows_changed} fiche(s) complétée(s), {batch.rows_unchanged} inchangée(s) ou ignorée(s)."
                 )
-        except DomainError as exc:
+            except DomainError as exc:
+                refusal = str(exc)
+        if refusal is not None:
             st.session_state.pop(f"{KEY}_preview", None)
-            error(str(exc))
+            error(refusal)
             return
         for key in (f"{KEY}_preview", f"{KEY}_raw", f"{KEY}_file"):
             st.session_state.pop(key, None)

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from clausier.db import ConcurrentEditError, update_versioned
+from clausier.db import ConcurrentEditError, savepoint, update_versioned
 from clausier.errors import DomainError, ValidationError
 from clausier.imports.hours_statement import norm_header
 from clausier.imports.reading import FileError, Limits, LineError, TooLong, checksum, is_blank, read_table, sheet_names
@@ -828,12 +828,35 @@ def apply(
     today: date,
 ) -> ImportBatch:
     """Write a checked preview in the caller's transaction (all or nothing): create the new people, merge the known
-    ones whose participant id is in ``merge`` (all of them when None), skip the others."""
+    ones whose participant id is in ``merge`` (all of them when None), skip the others.
+
+    As for the hours: the writes run under a savepoint, so a refusal (someone created the same people or changed a
+    merged record meanwhile) leaves nothing of this import, whatever the caller then commits, but its audit line."""
     require(user, Role.SAISIE)
     if preview_.errors:
         raise DomainError(
             f"Le fichier comporte {len(preview_.errors)} erreur(s) : corrigez-le, rien n'a été enregistré."
         )
+    try:
+        with savepoint(session):
+            return _apply(session, preview_, user, file_name, file_checksum, merge=merge, today=today)
+    except DomainError as refusal:
+        audit.record(session, user.login, "import de participants refusé", "importbatch", None,
+                     f"{file_name} : {refusal}")  # fmt: skip
+        session.flush()
+        raise
+
+
+def _apply(
+    session: Session,
+    preview_: Preview,
+    user: CurrentUser,
+    file_name: str,
+    file_checksum: str,
+    *,
+    merge: set[int] | frozenset[int] | None,
+    today: date,
+) -> ImportBatch:
     merge_ids = {p.participant_id for p in preview_.known} if merge is None else set(merge)
     _check_still_new(session, preview_.new)
 

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, or_, select
 from sqlmodel import Session
 
-from clausier.db import ConcurrentEditError
 from clausier.errors import DomainError
 from clausier.imports.hours_statement import Bad, Statement, StatementLine, parse_hours, parse_month
 from clausier.imports.reading import LineError, text
@@ -144,25 +143,13 @@ def _typed(statement: Statement, line: int, commitment_id: int, row: ManualRow) 
     )  # fmt: skip
 
 
-def save(
-    session: Session,
-    user: CurrentUser,
-    commitment_id: int,
-    rows: list[ManualRow],
-    today: date,
-    shown: list[tuple[int, date, int]],
-):
+def save(session: Session, user: CurrentUser, commitment_id: int, rows: list[ManualRow], today: date):
     """Check then write the lines (all or nothing). Returns (preview, batch); batch is None when nothing changes
     or when the preview has errors (nothing is written then)."""
     require(user, Role.SAISIE)
     preview = check(session, commitment_id, rows, today)
     if preview.errors or not (preview.to_add or preview.changed):
         return preview, None
-    # ``shown``: the commitment's hours (participant, month, hours) as the table showed them. A line to write whose
-    # value is no longer the one shown (another entry or an import saved it meanwhile) refuses the whole save.
-    before = {(participant_id, month): hours for participant_id, month, hours in shown}
-    if any(before.get((r.participant_id, r.month)) != r.old_hours_h100 for r in preview.to_add + preview.changed):
-        raise ConcurrentEditError("les heures de cet engagement")
     preview.file_name = f"{SOURCE} ({user.login})"
     preview.checksum = hashlib.sha256(
         repr([(r.participant_id, str(r.month), str(r.hours)) for r in rows]).encode()

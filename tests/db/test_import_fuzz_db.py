@@ -403,3 +403,28 @@ def test_two_imports_of_one_file_at_once_count_once(world):
         assert session.scalar(select(func.count()).select_from(ImportBatch)) == 1
         assert session.scalar(select(func.count()).select_from(HoursEntry)) == 30
         assert session.scalar(select(func.sum(HoursEntry.hours_h100))) == 30 * 700
+
+
+def test_a_stale_participants_import_leaves_no_batch_but_its_audit_line(any_engine):
+    """The participants import refuses the same way: the people created meanwhile are not created twice, and
+    nothing of the refused file remains even when its caller commits."""
+    from clausier.services import import_participants as ip
+    from models import Participant
+
+    data = "Nom;Prénom;Date de naissance\r\nNowak;Ewa;12/03/1992\r\nRoux;Anne;01/01/1980\r\n".encode("cp1252")
+    with Session(any_engine, expire_on_commit=False) as first, Session(any_engine, expire_on_commit=False) as second:
+        raw = ip.read_file(data, "plie.csv")
+        pv1 = ip.preview(first, raw, ip.guess_mapping(raw.header), TODAY)
+        pv2 = ip.preview(second, raw, ip.guess_mapping(raw.header), TODAY)
+        first.rollback()
+        second.rollback()
+        ip.apply(first, pv1, SAISIE, "plie.csv", ip.checksum(data), today=TODAY)
+        first.commit()
+        with pytest.raises(DomainError):
+            ip.apply(second, pv2, SAISIE, "plie.csv", ip.checksum(data), today=TODAY)
+        second.commit()
+    with Session(any_engine) as session:
+        assert session.scalar(select(func.count()).select_from(ImportBatch)) == 1
+        assert session.scalar(select(func.count()).select_from(Participant)) == 2
+        refused = session.execute(select(AuditEvent).where(AuditEvent.action == "import de participants refusé"))
+        assert len(refused.scalars().all()) == 1
