@@ -32,9 +32,9 @@ from sqlalchemy import select  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from bench.generate import database_url  # noqa: E402
-from clausier import db  # noqa: E402
+from clausier import db, demo  # noqa: E402
 from clausier.reports import bilan  # noqa: E402
-from clausier.services import bilans, demo  # noqa: E402
+from clausier.services import bilans  # noqa: E402
 from clausier.setup import prepare_database  # noqa: E402
 from models import User  # noqa: E402
 
@@ -69,7 +69,7 @@ def bench_m(url: str, runs: int) -> None:
     for _ in range(runs):
         t0 = time.perf_counter()
         with Session(engine) as session:
-            result = bilan.compute(session, bilan.Scope(), YEAR, TODAY)
+            result = bilans.compute(session, bilan.Scope(), YEAR, TODAY)
         t1 = time.perf_counter()
         pdf = bilans.bilan_pdf(result)
         t2 = time.perf_counter()

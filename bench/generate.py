@@ -22,8 +22,7 @@ from datetime import date  # noqa: E402
 
 from sqlalchemy import text  # noqa: E402
 
-from clausier import db  # noqa: E402
-from clausier.services import demo  # noqa: E402
+from clausier import db, demo  # noqa: E402
 from clausier.setup import prepare_database  # noqa: E402
 
 

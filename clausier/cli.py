@@ -70,7 +70,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from clausier.services import demo
+    from clausier import demo
     from clausier.setup import prepare_database
 
     engine = _engine()
@@ -205,11 +205,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     the hours, each running contract's next follow-up due against its log. Exit status 1 when one differs (after
     a write made outside the application, say); --repair computes them all again in one transaction."""
     from clausier.formatting import fmt_hours
-    from clausier.services import followup, hours_totals
+    from clausier.services import derived
 
     with db.session_scope(_engine()) as session:
-        hours = hours_totals.mismatches(session)
-        dues = followup.next_due_mismatches(session)
+        found = derived.mismatches(session)
+        hours, dues = found["heures"], found["suivis"]
         print(f"Totaux d'heures conservés : {_verdict(len(hours))}.")
         print(f"Prochains suivis conservés sur les contrats : {_verdict(len(dues))}.")
         for commitment_id, month, kept, summed in hours[:10]:
@@ -223,8 +223,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if not args.repair:
             print("Relancez avec --repair pour les recalculer.")
             return 1
-        hours_totals.rebuild(session)
-        followup.refresh_next_due(session)
+        derived.rebuild_all(session)
         print("Recalculés.")
     return 0
 

@@ -57,7 +57,3 @@ def cookie_key() -> str:
 
 def cookie_name() -> str:
     return os.environ.get("CLAUSIER_COOKIE_NAME") or _secrets().get("cookie_name") or "clausier_auth"
-
-
-def cookie_expiry_days() -> float:
-    return float(os.environ.get("CLAUSIER_COOKIE_EXPIRY_DAYS") or _secrets().get("cookie_expiry_days") or 1)

@@ -6,8 +6,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from clausier.db import ConcurrentEditError
 from clausier.imports.reading import Limits
 from models import Setting
 from models.base import utcnow
@@ -168,6 +172,12 @@ DEFINITIONS: list[SettingDef] = [
     # Login
     SettingDef("login_max_failures", "Échecs de connexion avant blocage", 5, "int", "Connexion", 1, 50),
     SettingDef("login_lock_minutes", "Durée du blocage après échecs (minutes)", 15, "int", "Connexion", 1, 1440),
+    SettingDef(
+        "session_lifetime_hours", "Durée maximale d'une session de connexion (heures)", 12, "int", "Connexion", 1, 720
+    ),
+    SettingDef(
+        "session_idle_minutes", "Fin d'une session sans activité après (minutes)", 240, "int", "Connexion", 5, 43200
+    ),
 ]
 BY_KEY = {d.key: d for d in DEFINITIONS}
 # The settings the next follow-up due of a running contract depends on (kept on the contract, DESIGN §3.7).
@@ -216,29 +226,44 @@ def get_all(session: Session) -> dict[str, Any]:
     return values
 
 
-def set_value(session: Session, key: str, value: Any, by: str) -> Any:
-    """Change a setting (admin), recording who and when."""
+def tokens(session: Session) -> dict[str, str | None]:
+    """What each setting holds now, as stored (its JSON text; None: never saved, its default applies). A settings
+    form keeps these when it is drawn and gives each back to :func:`set_value`, which refuses a setting saved by
+    someone else meanwhile (the ``setting`` table has no version: the stored text is the compare-and-set token)."""
+    stored = dict(session.execute(select(Setting.key, Setting.value)).all())
+    return {d.key: stored.get(d.key) for d in DEFINITIONS}
+
+
+def value_of(key: str, token: str | None) -> Any:
+    """The value a token of :func:`tokens` stands for."""
+    return BY_KEY[key].default if token is None else json.loads(token)
+
+
+def set_value(session: Session, key: str, value: Any, by: str, *, expected: str | None) -> Any:
+    """Change a setting (admin), recording who and when. ``expected``: the setting as the user saw it (its token
+    from :func:`tokens`); written as one conditional UPDATE (or, for a first write, an INSERT that does nothing
+    when a row exists), so that two admins never silently overwrite each other (``ConcurrentEditError``).
+    What the setting feeds is computed again by the caller's service (``services.derived.settings_changed``)."""
     definition = BY_KEY.get(key)
     if definition is None:
         raise ValueError(f"Paramètre inconnu : {key}")
     value = coerce(definition, value)
-    row = session.get(Setting, key)
-    if row is None:
-        row = Setting(key=key, value=json.dumps(value))
-    row.value = json.dumps(value, ensure_ascii=False)
-    row.changed_by = by
-    row.changed_at = utcnow()
-    session.add(row)
-    if key == "projection_months":  # the hours summaries keep the projection's window: compute them again
-        from clausier.services import hours_totals
-
-        session.flush()
-        hours_totals.rebuild_summary(session)
-    if key in FOLLOW_UP_DUE_KEYS:  # every running contract keeps its next follow-up due: compute them again
-        from clausier.services import followup
-
-        session.flush()
-        followup.refresh_next_due(session)
+    table = Setting.__table__
+    row = {"value": json.dumps(value, ensure_ascii=False), "changed_by": by, "changed_at": utcnow()}
+    if expected is None:
+        dialect = session.get_bind().dialect.name
+        first = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table).values(key=key, **row)
+        inserted = first.on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+        written = len(session.execute(inserted).all())  # (rowcount is -1 here with psycopg)
+    else:
+        written = session.execute(
+            update(table).where(table.c.key == key, table.c.value == expected).values(**row)
+        ).rowcount
+    if written != 1:
+        raise ConcurrentEditError(f"le paramètre « {definition.label} »")
+    cached = session.identity_map.get(session.identity_key(Setting, key))
+    if cached is not None:  # read earlier in this session: read again
+        session.expire(cached)
     return value
 
 

@@ -14,7 +14,7 @@ from models.hours import (
 from models.participants import ColumnMapping, Eligibility, Participant, ParticipantTrade
 from models.partners import Meeting, MeetingOperation, Partner, PartnerTrade, Training, TrainingParticipant
 from models.reference import Commune, ContractType, EligibilityCriterion, Qpv, Trade, WorkKind
-from models.users import AuditEvent, LoginThrottle, Setting, User
+from models.users import AuditEvent, LoginSession, LoginThrottle, Setting, User
 
 __all__ = [
     "AuditEvent",
@@ -36,6 +36,7 @@ __all__ = [
     "HoursEntry",
     "ImportBatch",
     "JobOffer",
+    "LoginSession",
     "LoginThrottle",
     "Lot",
     "Meeting",

@@ -201,6 +201,18 @@ class ImportKind(LabelledEnum):
     DECP = "decp"
 
 
+class SessionEnd(LabelledEnum):
+    """Why a login session ended (DESIGN §6)."""
+
+    LOGOUT = "deconnexion"
+    PASSWORD_CHANGED = "mot_de_passe_change"
+    PASSWORD_RESET = "mot_de_passe_reinitialise"
+    ROLE_CHANGED = "role_change"
+    DEACTIVATED = "compte_desactive"
+    EXPIRED = "expiree"
+    IDLE = "inactivite"
+
+
 class TrainingStatus(LabelledEnum):
     REGISTERED = "inscrit"
     COMPLETED = "termine"
@@ -331,6 +343,15 @@ LABELS: dict[type, dict] = {
         MeetingKind.INFORMATION_SESSION: "Information collective",
     },
     ImportKind: {ImportKind.HOURS: "Relevé d'heures", ImportKind.PARTICIPANTS: "Participants", ImportKind.DECP: "DECP"},
+    SessionEnd: {
+        SessionEnd.LOGOUT: "déconnexion",
+        SessionEnd.PASSWORD_CHANGED: "mot de passe changé",
+        SessionEnd.PASSWORD_RESET: "mot de passe réinitialisé par un administrateur",
+        SessionEnd.ROLE_CHANGED: "rôle modifié",
+        SessionEnd.DEACTIVATED: "compte désactivé",
+        SessionEnd.EXPIRED: "durée maximale atteinte",
+        SessionEnd.IDLE: "inactivité prolongée",
+    },
     TrainingStatus: {
         TrainingStatus.REGISTERED: "Inscrit",
         TrainingStatus.COMPLETED: "Terminé",

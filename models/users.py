@@ -1,4 +1,4 @@
-"""Users, settings, audit trail and login throttling."""
+"""Users, login sessions, settings, audit trail and login throttling."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import created_field, enum_field, utcnow
-from models.enums import Role
+from models.enums import Role, SessionEnd
 
 
 class User(SQLModel, table=True):
@@ -25,6 +25,20 @@ class User(SQLModel, table=True):
     created_at: datetime = created_field()
     last_login_at: datetime | None = None
     version: int = 1
+
+
+class LoginSession(SQLModel, table=True):
+    """One login (DESIGN §6). The signed login cookie carries a random token; the session is found by the token's
+    SHA-256 (the token itself is stored nowhere), checked on every rerun, and ended by logout, password change,
+    role change, deactivation or expiry."""
+
+    id: str = Field(primary_key=True, max_length=64)  # hex SHA-256 of the cookie's token
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = created_field()
+    last_seen_at: datetime = created_field()  # written at most once a minute
+    expires_at: datetime
+    ended_at: datetime | None = None
+    end_reason: SessionEnd | None = enum_field(SessionEnd, None, nullable=True)
 
 
 class LoginThrottle(SQLModel, table=True):

@@ -4,11 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from clausier import settings
-from clausier.errors import ValidationError
+from clausier.rules.units import in_units
 from clausier.services import reference
 from models.enums import Role
 from ui.db import session_scope
-from ui.widgets import cell, flash, require_role, save_table, table
+from ui.widgets import cell, conflict_notice, flash, require_role, save_seen, seen, table
 
 
 def render() -> None:
@@ -19,13 +19,13 @@ def render() -> None:
         ["Paramètres des règles", "Natures de travaux", "Critères d'éligibilité et contrats"]
     )
     with session_scope() as session:
-        values = settings.get_all(session)
+        tokens = settings.tokens(session)
         kinds = reference.list_work_kinds(session)
         criteria = reference.list_criteria(session)
         contract_types = reference.list_contract_types(session)
 
     with tab_settings:
-        _settings_form(admin, values)
+        _settings_form(admin, tokens)
     with tab_kinds:
         _work_kinds(admin, kinds)
     with tab_lists:
@@ -51,7 +51,12 @@ def render() -> None:
         )
 
 
-def _settings_form(admin, values: dict) -> None:
+def _settings_form(admin, tokens: dict) -> None:
+    # The settings as the form was first drawn: the save writes only what the user changed from them, each
+    # refused if another admin saved it meanwhile (the message stays, with what was typed).
+    shown = seen("settings_seen", "settings", tokens, prefix="setting_")
+    values = {key: settings.value_of(key, token) for key, token in shown.items()}
+    conflict_notice("settings_seen", "setting_")
     errors: dict[str, str] = st.session_state.get("settings_errors", {})
     with st.form("settings"):
         entered: dict = {}
@@ -80,17 +85,14 @@ def _settings_form(admin, values: dict) -> None:
             if definition.key in errors:
                 st.error(errors[definition.key])
         submitted = st.form_submit_button("Enregistrer les paramètres", type="primary")
-    if not submitted:
-        return
-    try:
-        with session_scope() as session:
-            changed = reference.save_settings(session, admin, entered)
-    except ValidationError as exc:
-        st.session_state["settings_errors"] = exc.errors
-        st.rerun()
-    st.session_state.pop("settings_errors", None)
-    st.session_state["params_flash"] = [f"{changed} paramètre(s) modifié(s)."]
-    st.rerun()
+    if submitted:
+        save_seen(
+            lambda session: reference.save_settings(session, admin, entered, shown),
+            key="settings_seen",
+            errors_key="settings_errors",
+            flash_key="params_flash",
+            message=lambda changed: f"{changed} paramètre(s) modifié(s).",
+        )
 
 
 def _work_kinds(admin, kinds) -> None:
@@ -98,16 +100,25 @@ def _work_kinds(admin, kinds) -> None:
         "Part de main-d'œuvre et coût horaire moyen chargé par nature de travaux (DESIGN §3.1) : "
         "ils servent de valeurs par défaut au calcul des heures d'insertion d'un lot."
     )
-    frame = pd.DataFrame(
+    # The table as first drawn (values and versions): the editor's changes apply to it, and the save gives its
+    # versions back (a kind saved by another admin meanwhile is refused, the edits kept).
+    shown = seen(
+        "work_kinds_seen",
+        "work_kinds",
         {
             "Code": [k.code for k in kinds],
             "Nature de travaux": [k.label for k in kinds],
-            "Part de main-d'œuvre (%)": [k.labour_share_bp / 100 for k in kinds],
-            "Coût horaire (€)": [k.hourly_cost_cents / 100 for k in kinds],
-            "Taux d'insertion par défaut (%)": [k.default_insertion_rate_bp / 100 for k in kinds],
+            "Part de main-d'œuvre (%)": [in_units(k.labour_share_bp) for k in kinds],
+            "Coût horaire (€)": [in_units(k.hourly_cost_cents) for k in kinds],
+            "Taux d'insertion par défaut (%)": [in_units(k.default_insertion_rate_bp) for k in kinds],
             "Active": [k.active for k in kinds],
-        }
+            "version": [k.version for k in kinds],
+        },
+        prefix="work_kinds_editor",
     )
+    conflict_notice("work_kinds_seen", "work_kinds_editor")
+    versions = dict(zip(shown["Code"], shown["version"], strict=True))
+    frame = pd.DataFrame({name: column for name, column in shown.items() if name != "version"})
     edited = st.data_editor(frame, key="work_kinds_editor", hide_index=True, disabled=["Code"])
     if st.button("Enregistrer les natures de travaux", type="primary"):
         rows = [
@@ -121,10 +132,12 @@ def _work_kinds(admin, kinds) -> None:
             )
             for r in edited.to_dict("records")
         ]
-        save_table(
-            lambda session: f"{reference.save_work_kinds(session, admin, rows)} nature(s) de travaux modifiée(s).",
-            editor_key="work_kinds_editor",
+        save_seen(
+            lambda session: reference.save_work_kinds(session, admin, rows, versions),
+            key="work_kinds_seen",
             flash_key="params_flash",
+            message=lambda changed: f"{changed} nature(s) de travaux modifiée(s).",
+            clear_prefix="work_kinds_editor",
         )
 
 

@@ -6,7 +6,7 @@ import streamlit as st
 from clausier.services import territory
 from models.enums import Role
 from ui.db import session_scope
-from ui.widgets import cell, flash, require_role, save_table
+from ui.widgets import cell, conflict_notice, flash, require_role, save_seen, seen
 
 
 def render() -> None:
@@ -23,16 +23,27 @@ def render() -> None:
     commune_names = {c.id: c.name for c in communes}
 
     st.subheader("Communes")
-    frame = pd.DataFrame(
+    # Each table as first drawn (values and versions): the editor's changes apply to it, and the save gives its
+    # versions back — a row another admin saved or removed meanwhile is refused (the edits kept), a row another
+    # admin added is left alone.
+    shown = seen(
+        "communes_seen",
+        "communes",
         {
-            "id": pd.array([c.id for c in communes], dtype="Int64"),
+            "id": [c.id for c in communes],
             "Commune": [c.name for c in communes],
             "Code INSEE": [c.insee_code or "" for c in communes],
             "Codes postaux": [c.postal_codes for c in communes],
             "EPCI": [c.epci for c in communes],
             "Dans le territoire": [c.in_territory for c in communes],
-        }
+            "version": [c.version for c in communes],
+        },
+        prefix="communes_editor",
     )
+    conflict_notice("communes_seen", "communes_editor")
+    versions = dict(zip(shown["id"], shown["version"], strict=True))
+    frame = pd.DataFrame({name: column for name, column in shown.items() if name != "version"})
+    frame["id"] = pd.array(frame["id"], dtype="Int64")
     edited = st.data_editor(
         frame,
         key="communes_editor",
@@ -57,25 +68,36 @@ def render() -> None:
             )
             for r in edited.to_dict("records")
         ]
-        save_table(
-            lambda session: "Communes enregistrées : {} ajoutée(s), {} modifiée(s), {} supprimée(s).".format(
-                *territory.save_communes(session, admin, rows)
-            ),
-            editor_key="communes_editor",
+        save_seen(
+            lambda session: territory.save_communes(session, admin, rows, versions),
+            key="communes_seen",
             flash_key="territory_flash",
+            message=lambda counts: "Communes enregistrées : {} ajoutée(s), {} modifiée(s), {} supprimée(s).".format(
+                *counts
+            ),
+            clear_prefix="communes_editor",
         )
 
     st.subheader("Quartiers prioritaires (QPV)")
     names = [c.name for c in communes]
-    qframe = pd.DataFrame(
+    qshown = seen(
+        "qpv_seen",
+        "qpv",
         {
-            "id": pd.array([q.id for q in qpvs], dtype="Int64"),
+            "id": [q.id for q in qpvs],
             "Quartier": [q.name for q in qpvs],
             "Code QPV": [q.code or "" for q in qpvs],
             "Commune": [commune_names.get(q.commune_id) for q in qpvs],
-            "Liste": pd.array([q.list_year for q in qpvs], dtype="Int64"),
-        }
+            "Liste": [q.list_year for q in qpvs],
+            "version": [q.version for q in qpvs],
+        },
+        prefix="qpv_editor",
     )
+    conflict_notice("qpv_seen", "qpv_editor")
+    qversions = dict(zip(qshown["id"], qshown["version"], strict=True))
+    qframe = pd.DataFrame({name: column for name, column in qshown.items() if name != "version"})
+    qframe["id"] = pd.array(qframe["id"], dtype="Int64")
+    qframe["Liste"] = pd.array(qframe["Liste"], dtype="Int64")
     qedited = st.data_editor(
         qframe,
         key="qpv_editor",
@@ -100,12 +122,14 @@ def render() -> None:
             )
             for r in qedited.to_dict("records")
         ]
-        save_table(
-            lambda session: "Quartiers enregistrés : {} ajouté(s), {} modifié(s), {} supprimé(s).".format(
-                *territory.save_qpv(session, admin, rows)
-            ),
-            editor_key="qpv_editor",
+        save_seen(
+            lambda session: territory.save_qpv(session, admin, rows, qversions),
+            key="qpv_seen",
             flash_key="territory_flash",
+            message=lambda counts: "Quartiers enregistrés : {} ajouté(s), {} modifié(s), {} supprimé(s).".format(
+                *counts
+            ),
+            clear_prefix="qpv_editor",
         )
 
 

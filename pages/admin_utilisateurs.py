@@ -9,7 +9,7 @@ from clausier.services import users
 from models.enums import Role
 from ui.db import session_scope
 from ui.exports import download_buttons
-from ui.widgets import error, field_error, require_role, success, table
+from ui.widgets import conflict_notice, error, field_error, require_role, save_seen, seen, success, table
 
 ROLE_HELP = (
     "Administrateur : tout, plus les utilisateurs, référentiels, sauvegardes et la purge RGPD. "
@@ -20,8 +20,8 @@ ROLE_HELP = (
 
 def _flash() -> None:
     message = st.session_state.pop("users_flash", None)
-    if message:
-        success(message)
+    for text in [message] if isinstance(message, str) else message or []:
+        success(text)
 
 
 def render() -> None:
@@ -106,67 +106,67 @@ def _edit_form(admin: users.CurrentUser, people: list) -> None:
     if not people:
         return
     chosen = _pick(people, "ue_pick")
+    prefix = f"ue_{chosen.id}_"
+    # The version of the user as the form was first drawn: a colleague's save in between is refused with a
+    # message (what was typed kept), never overwritten.
+    version = seen("ue_seen", chosen.id, chosen.version, prefix=prefix)
+    conflict_notice("ue_seen", prefix)
     errors: dict[str, str] = st.session_state.get("user_edit_errors", {})
     with st.form(f"user_edit_{chosen.id}"):
-        name = st.text_input("Nom et prénom", value=chosen.name)
+        name = st.text_input("Nom et prénom", value=chosen.name, key=f"{prefix}name")
         field_error(errors, "name")
-        email = st.text_input("E-mail", value=chosen.email)
+        email = st.text_input("E-mail", value=chosen.email, key=f"{prefix}email")
         field_error(errors, "email")
         role = st.selectbox(
-            "Rôle", list(Role), index=list(Role).index(chosen.role), format_func=lambda r: r.label, help=ROLE_HELP
+            "Rôle",
+            list(Role),
+            index=list(Role).index(chosen.role),
+            format_func=lambda r: r.label,
+            help=ROLE_HELP,
+            key=f"{prefix}role",
         )
         active = st.checkbox(
             "Compte actif",
             value=chosen.active,
             help="Un compte désactivé ne peut plus se connecter ; son historique est gardé.",
+            key=f"{prefix}active",
         )
         submitted = st.form_submit_button("Enregistrer", type="primary")
-    if not submitted:
-        return
-    try:
-        with session_scope() as session:
-            users.update_user(
-                session, admin, chosen.id, chosen.version, name=name, email=email, role=role, active=active
-            )
-    except ValidationError as exc:
-        st.session_state["user_edit_errors"] = exc.errors
-        st.rerun()
-    except DomainError as exc:
-        error(str(exc))
-        return
-    st.session_state.pop("user_edit_errors", None)
-    st.session_state["users_flash"] = f"Utilisateur « {chosen.login} » enregistré."
-    st.rerun()
+    if submitted:
+        save_seen(
+            lambda session: users.update_user(
+                session, admin, chosen.id, version, name=name, email=email, role=role, active=active
+            ),
+            key="ue_seen",
+            errors_key="user_edit_errors",
+            flash_key="users_flash",
+            message=f"Utilisateur « {chosen.login} » enregistré.",
+        )
 
 
 def _reset_form(admin: users.CurrentUser, people: list) -> None:
     if not people:
         return
     chosen = _pick(people, "ur_pick")
+    version = seen("ur_seen", chosen.id, chosen.version, prefix="ur_pw")  # the user as the admin chose them
+    conflict_notice("ur_seen", "ur_pw")
     errors: dict[str, str] = st.session_state.get("user_reset_errors", {})
     with st.form("user_reset"):
         password = st.text_input("Nouveau mot de passe provisoire", type="password", key="ur_pw")
         password2 = st.text_input("Confirmation", type="password", key="ur_pw2")
         field_error(errors, "password")
         submitted = st.form_submit_button("Réinitialiser le mot de passe", type="primary")
-    if not submitted:
-        return
-    try:
-        with session_scope() as session:
-            users.reset_password(session, admin, chosen.id, password, password2)
-    except ValidationError as exc:
-        st.session_state["user_reset_errors"] = exc.errors
-        st.rerun()
-    except DomainError as exc:
-        error(str(exc))
-        return
-    st.session_state.pop("user_reset_errors", None)
-    for key in ("ur_pw", "ur_pw2"):
-        st.session_state.pop(key, None)
-    st.session_state["users_flash"] = (
-        f"Mot de passe de « {chosen.login} » réinitialisé : il devra le changer à sa prochaine connexion."
-    )
-    st.rerun()
+    if submitted:
+        save_seen(
+            lambda session: users.reset_password(session, admin, chosen.id, version, password, password2),
+            key="ur_seen",
+            errors_key="user_reset_errors",
+            flash_key="users_flash",
+            message=(
+                f"Mot de passe de « {chosen.login} » réinitialisé : il devra le changer à sa prochaine connexion."
+            ),
+            clear_prefix="ur_pw",
+        )
 
 
 if __name__ == "__main__":  # opened by its address before app.py ran: the login gate, never the screen

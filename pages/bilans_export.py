@@ -5,8 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from clausier import db
-from clausier.reports import directory_pdf, exports, full_export
-from clausier.services import partners
+from clausier.reports import exports
+from clausier.services import audit, directory_pdf, full_export, partners
 from models.enums import Role
 from ui.db import engine, session_scope
 from ui.progress_filters import today
@@ -84,7 +84,7 @@ def render() -> None:
     def brochure() -> bytes:
         with db.session_scope(bound) as session:
             result = directory_pdf.build(session, stamp, trade)
-            exports.record_export(
+            audit.record_export(
                 session, user, "annuaire-ess-siae", result.file_name, result.structures, personal_data=False
             )
             return result.pdf

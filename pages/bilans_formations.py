@@ -4,6 +4,7 @@ participants; they count in the GPEC supply. Everyone reads; saisie and admin wr
 import pandas as pd
 import streamlit as st
 
+from clausier import privacy
 from clausier.formatting import fmt_date
 from clausier.services import partners, trainings
 from clausier.services.trainings import Period, TrainingInput
@@ -18,6 +19,7 @@ from ui.widgets import (
     field_error,
     flash,
     form_prefix,
+    last_shown,
     md_escape,
     require_role,
     run_action,
@@ -118,7 +120,7 @@ def _participants(user: CurrentUser) -> None:
     row = next(r for r in rows if r.training.id == training_id)
     training = row.training
     with session_scope() as session:
-        people = trainings.enrolments(session, training_id)
+        people = trainings.enrolments(session, training_id, with_personal_data=privacy.with_personal_data(user))
     details = [
         f"**Métier** : {md_escape(training.trade_code)} – {md_escape(row.trade_label)}",
         f"**Organisme** : {md_escape(row.partner or '—')} · **Financeur** : {md_escape(training.funder or '—')}",
@@ -139,6 +141,9 @@ def _participants(user: CurrentUser) -> None:
 
     if not user.can(Role.SAISIE):
         return
+    # The enrolments as the previous run showed them (the training's version, raised by each of them): a
+    # colleague's change that the user had not seen when clicking is refused with a message.
+    version = last_shown(f"{KEY}_people_shown", training_id, training.version)
     errors = st.session_state.get(f"{KEY}_people_errors", {})
     st.subheader("Inscrire un participant")
     search = st.text_input(
@@ -146,7 +151,11 @@ def _participants(user: CurrentUser) -> None:
     )
     with session_scope() as session:
         choices = trainings.participant_choices(
-            session, search=search, trade_code=training.trade_code, exclude_training_id=training_id
+            session,
+            search=search,
+            trade_code=training.trade_code,
+            exclude_training_id=training_id,
+            with_personal_data=privacy.with_personal_data(user),
         )
     c1, c2 = st.columns([3, 1])
     participant_id = c1.selectbox(
@@ -164,7 +173,7 @@ def _participants(user: CurrentUser) -> None:
     if st.button("Inscrire", type="primary", key=f"{KEY}_p_add_{training_id}"):
         name = choices.get(participant_id, "")
         run_action(
-            lambda s: trainings.add_participant(s, user, training_id, training.version, participant_id, status),
+            lambda s: trainings.add_participant(s, user, training_id, version, participant_id, status),
             errors_key=f"{KEY}_people_errors",
             flash_key=f"{KEY}_flash",
             message=f"{name} inscrit(e) à « {training.title} ».",
@@ -184,14 +193,14 @@ def _participants(user: CurrentUser) -> None:
     b1, b2 = st.columns(2)
     if b1.button("Changer le statut", key=f"{KEY}_e_save_{training_id}"):
         run_action(
-            lambda s: trainings.set_status(s, user, training_id, training.version, chosen, new_status),
+            lambda s: trainings.set_status(s, user, training_id, version, chosen, new_status),
             errors_key=f"{KEY}_people_errors",
             flash_key=f"{KEY}_flash",
             message=f"Statut de {names[chosen]} : {new_status.label}.",
         )
     if b2.button("Retirer de la formation", key=f"{KEY}_e_remove_{training_id}"):
         run_action(
-            lambda s: trainings.remove_participant(s, user, training_id, training.version, chosen),
+            lambda s: trainings.remove_participant(s, user, training_id, version, chosen),
             errors_key=f"{KEY}_people_errors",
             flash_key=f"{KEY}_flash",
             message=f"{names[chosen]} retiré(e) de « {training.title} ».",

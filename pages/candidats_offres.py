@@ -10,6 +10,7 @@ from clausier import config
 from clausier.db import ConcurrentEditError
 from clausier.errors import DomainError, ValidationError
 from clausier.formatting import fmt_number
+from clausier.rules.units import in_units
 from clausier.services import offers
 from models.enums import OfferChannel, OfferStatus, Role
 from ui import cached
@@ -111,7 +112,8 @@ def _list(choices: offers.OfferChoices) -> list[offers.OfferRow]:
             "Début": [r.offer.start_date for r in rows],
             "Fin": [r.offer.end_date for r in rows],
             "Heures/semaine": [
-                fmt_number(r.offer.weekly_hours_h100 / 100, 2 if r.offer.weekly_hours_h100 % 100 else 0) for r in rows
+                fmt_number(in_units(r.offer.weekly_hours_h100), 2 if r.offer.weekly_hours_h100 % 100 else 0)
+                for r in rows
             ],
             "Commune": [r.commune for r in rows],
             "Lieu": [r.offer.place for r in rows],
@@ -197,7 +199,7 @@ def _fields(prefix: str, errors: dict, choices: offers.OfferChoices, company_id,
     posts = col2.text_input("Nombre de postes", value=str(c.posts) if c else "1", key=f"{prefix}posts")
     weekly = col3.text_input(
         "Heures par semaine",
-        value=fmt_number(c.weekly_hours_h100 / 100, 2).replace(",00", "") if c else "35",
+        value=fmt_number(in_units(c.weekly_hours_h100), 2).replace(",00", "") if c else "35",
         key=f"{prefix}weekly",
     )
     with col1:

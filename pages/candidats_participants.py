@@ -9,6 +9,7 @@ import streamlit as st
 
 from clausier.formatting import fmt_date, fmt_hours
 from clausier.rules.eligibility import PRESCRIBERS
+from clausier.rules.units import in_units
 from clausier.services import participants
 from clausier.services.participants import (
     COMMON_LICENCES,
@@ -22,7 +23,19 @@ from clausier.services.users import CurrentUser
 from models.enums import ExperienceLevel, ParticipantStatus, QualificationLevel, Role, Sex
 from ui.db import session_scope
 from ui.exports import download_buttons
-from ui.widgets import confirmed_button, field_error, flash, form_prefix, md_escape, require_role, run_action, table
+from ui.widgets import (
+    confirmed_button,
+    conflict_notice,
+    field_error,
+    flash,
+    form_prefix,
+    md_escape,
+    require_role,
+    run_action,
+    save_seen,
+    seen,
+    table,
+)
 
 KEY = "part"
 SHOWN = 500  # rows drawn on screen (the download has them all)
@@ -350,7 +363,7 @@ def _history_tables(d: participants.ParticipantDetail) -> None:
                     "Premier mois": [h.first_month.strftime("%m/%Y") for h in d.hours],
                     "Dernier mois": [h.last_month.strftime("%m/%Y") for h in d.hours],
                     "Mois": [h.months for h in d.hours],
-                    "Heures": [h.hours_h100 / 100 for h in d.hours],
+                    "Heures": [in_units(h.hours_h100) for h in d.hours],
                 }
             ),
             column_config={"Heures": st.column_config.NumberColumn(format="localized")},
@@ -567,14 +580,20 @@ def _create(user: CurrentUser, choices: participants.ListChoices, today: date) -
 def _edit(user: CurrentUser, current: participants.ParticipantDetail, choices, today: date) -> None:
     participant_id = current.id
     errors = st.session_state.get(f"{KEY}_edit_errors_{participant_id}", {})
-    prefix = f"{KEY}_e{participant_id}_{current.version}_"
+    prefix = f"{KEY}_e{participant_id}_"
+    # The record's version as its fields were first filled: a colleague's save in between is refused with a
+    # message (what was typed kept), never overwritten.
+    version = seen(f"{KEY}_seen", participant_id, current.version, prefix=prefix)
+    conflict_notice(f"{KEY}_seen", prefix)
     data = _fields(prefix, errors, choices, current)
     if st.button("Enregistrer les modifications", type="primary", key=f"{KEY}_save"):
-        run_action(
-            lambda s: participants.update_participant(s, user, participant_id, current.version, data, today),
+        save_seen(
+            lambda s: participants.update_participant(s, user, participant_id, version, data, today),
+            key=f"{KEY}_seen",
             errors_key=f"{KEY}_edit_errors_{participant_id}",
             flash_key=f"{KEY}_flash",
             message=f"Fiche de « {' '.join(f'{data.last_name} {data.first_name}'.split())} » enregistrée.",
+            clear_prefix=prefix,
         )
 
 

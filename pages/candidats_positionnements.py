@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from clausier import config
+from clausier import config, privacy
 from clausier.db import ConcurrentEditError
 from clausier.errors import DomainError, ValidationError
 from clausier.formatting import fmt_date
 from clausier.reports.exports import LOCAL_TZ
 from clausier.rules.candidacy import CHECK_QUESTIONS, Action, CheckAnswers
-from clausier.services import candidacies, offers, participants
+from clausier.services import candidacies, offers
 from models.enums import CandidacyStatus, OfferStatus, Role
 from ui import cached
 from ui.db import session_scope
@@ -23,6 +23,7 @@ from ui.widgets import (
     field_error,
     flash,
     keep_choice,
+    last_shown,
     md_escape,
     require_role,
     restore_choice,
@@ -125,9 +126,10 @@ def _full_offers(user, full: list[candidacies.FullOffer]) -> None:
                 f"« {f.title} » ({f.company}) : {f.hired} retenu(s) pour {f.posts} poste(s), l'offre est pourvue."
             )
         )
+        version = last_shown(f"{KEY}_fill_shown_{f.offer_id}", f.offer_id, f.version)  # as shown at the click
         if right.button("Marquer l'offre pourvue", key=f"{KEY}_fill_{f.offer_id}"):
             run_action(
-                lambda s, f=f: offers.set_status(s, user, f.offer_id, f.version, OfferStatus.FILLED),
+                lambda s, f=f, version=version: offers.set_status(s, user, f.offer_id, version, OfferStatus.FILLED),
                 errors_key=f"{KEY}_errors",
                 flash_key=f"{KEY}_flash",
                 message=f"Offre « {f.title} » marquée pourvue.",
@@ -183,9 +185,10 @@ def _one(user, rows: list[candidacies.BoardRow]) -> None:
     )
     if candidacy_id is None:
         return
+    personal = privacy.with_personal_data(user)  # phone, check comment, reason, notes: admin and saisie only
     try:
         with session_scope() as session:
-            d = candidacies.detail(session, candidacy_id)
+            d = candidacies.detail(session, candidacy_id, with_personal_data=personal)
             fills = candidacies.would_fill_offer(session, candidacy_id)
     except DomainError as exc:
         error(str(exc))
@@ -197,7 +200,7 @@ def _one(user, rows: list[candidacies.BoardRow]) -> None:
         if d.eligibility.valid
         else ("a pris fin le " + fmt_date(d.eligibility.end) if d.eligibility.end else "aucune validée à cette date")
     )
-    phone = f" · tél. {d.phone or '—'}" if participants.may_see_contact(user) else ""
+    phone = f" · tél. {d.phone or '—'}" if personal else ""
     st.markdown(
         md_escape(
             f"{d.participant}{phone} — « {offer.title} » chez {d.company}, "
@@ -214,9 +217,8 @@ def _one(user, rows: list[candidacies.BoardRow]) -> None:
         answers = " ; ".join(
             f"{label} : {'oui' if getattr(c, f'check_{name}') else 'non'}" for name, label in CHECK_QUESTIONS.items()
         )
-        st.caption(
-            md_escape(f"Vérification du {_when(c.checked_at)} par {c.checked_by} — {answers}. {c.check_comment}")
-        )
+        comment = f" {c.check_comment}" if personal else ""
+        st.caption(md_escape(f"Vérification du {_when(c.checked_at)} par {c.checked_by} — {answers}.{comment}"))
     if c.refusal_reason:
         st.caption(md_escape(f"Motif : {c.refusal_reason}"))
 
@@ -226,7 +228,7 @@ def _one(user, rows: list[candidacies.BoardRow]) -> None:
             "Par": [h.by for h in d.history],
             "De": [h.from_status.label if h.from_status else "—" for h in d.history],
             "À": [h.to_status.label for h in d.history],
-            "Note": [h.comment for h in d.history],
+            **({"Note": [h.comment for h in d.history]} if personal else {}),
         }
     )
     st.markdown("**Historique**")

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from clausier.rules.units import in_units
 from clausier.services import clauses
 from models.enums import BuyerKind, Role
 from ui.db import session_scope
@@ -73,8 +74,8 @@ def render() -> None:
             "SIRET": [r.buyer.siret or "" for r in rows],
             "Commune": [choices.communes.get(r.buyer.commune_id, "") for r in rows],
             "Opérations": [r.operations for r in rows],
-            "Heures prescrites": [r.hours.committed_h100 / 100 for r in rows],
-            "Heures réalisées": [r.hours.achieved_h100 / 100 for r in rows],
+            "Heures prescrites": [in_units(r.hours.committed_h100) for r in rows],
+            "Heures réalisées": [in_units(r.hours.achieved_h100) for r in rows],
             "Archivé": [r.buyer.archived for r in rows],
         }
     )
@@ -107,9 +108,9 @@ def render() -> None:
                     "Opération": [o.operation.name for o in operations],
                     "Statut": [o.operation.status.label for o in operations],
                     "Lots": [o.lots for o in operations],
-                    "Heures prescrites": [o.hours.committed_h100 / 100 for o in operations],
-                    "Heures réalisées": [o.hours.achieved_h100 / 100 for o in operations],
-                    "Reste à réaliser": [o.hours.remaining_h100 / 100 for o in operations],
+                    "Heures prescrites": [in_units(o.hours.committed_h100) for o in operations],
+                    "Heures réalisées": [in_units(o.hours.achieved_h100) for o in operations],
+                    "Reste à réaliser": [in_units(o.hours.remaining_h100) for o in operations],
                 }
             )
             table(operations_frame)
@@ -126,10 +127,10 @@ def render() -> None:
         tabs=("Nouveau donneur d'ordre", "Modifier ou archiver"),
         form=lambda prefix, errors, current: _form(prefix, errors, choices.communes, current),
         record=buyer,
-        edit_prefix=f"{KEY}_e{buyer.id}_{buyer.version}" if buyer else "",
+        edit_prefix=f"{KEY}_e{buyer.id}_" if buyer else "",
         create=lambda s, data: clauses.create_buyer(s, user, data),
-        update=lambda s, data: clauses.update_buyer(s, user, buyer.id, buyer.version, data),
-        archive=lambda s: clauses.archive_buyer(s, user, buyer.id, buyer.version, not buyer.archived),
+        update=lambda s, data, version: clauses.update_buyer(s, user, buyer.id, version, data),
+        archive=lambda s, version: clauses.archive_buyer(s, user, buyer.id, version, not buyer.archived),
         create_button="Créer le donneur d'ordre",
         created=lambda data: f"Donneur d'ordre « {data.name.strip()} » créé.",
         saved=lambda data: f"Donneur d'ordre « {data.name.strip()} » enregistré.",

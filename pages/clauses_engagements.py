@@ -4,11 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from clausier.formatting import fmt_hours
+from clausier.rules.units import in_units
 from clausier.services import clauses
 from models.enums import Modality, Role
 from ui.db import session_scope
 from ui.exports import download_buttons
-from ui.widgets import error, flash, require_role, run_action, table
+from ui.widgets import conflict_notice, error, flash, require_role, save_seen, seen, table
 
 KEY = "commit"
 
@@ -44,9 +45,9 @@ def render() -> None:
             "SIRET": [r.company_siret for r in rows],
             "Modalité habituelle": [r.commitment.usual_modality.label for r in rows],
             "Globalisation": [r.commitment.pooling_allowed for r in rows],
-            "Heures prescrites": [r.hours.committed_h100 / 100 for r in rows],
-            "Heures réalisées": [r.hours.achieved_h100 / 100 for r in rows],
-            "Reste à réaliser": [r.hours.remaining_h100 / 100 for r in rows],
+            "Heures prescrites": [in_units(r.hours.committed_h100) for r in rows],
+            "Heures réalisées": [in_units(r.hours.achieved_h100) for r in rows],
+            "Reste à réaliser": [in_units(r.hours.remaining_h100) for r in rows],
         }
     )
     st.caption(f"{len(rows)} engagement(s)")
@@ -75,10 +76,15 @@ def render() -> None:
     with session_scope() as session:
         lot = clauses.get_lot(session, lot_id)
         current = clauses.list_commitments(session, lot_id=lot_id)
+        token = clauses.award_token(session, lot_id)
+    prefix = f"{KEY}_{lot.id}_"
+    # The award as the form was first drawn: the save gives it back, so a colleague's award in between is
+    # refused with a message (the table above shows it), never silently replaced.
+    expected = seen(f"{KEY}_seen", lot.id, token, prefix=prefix)
+    conflict_notice(f"{KEY}_seen", prefix)
     st.metric("Heures d'insertion du lot", fmt_hours(lot.hours_contractual_h100))
     errors = st.session_state.get(f"{KEY}_errors", {})
-    prefix = f"{KEY}_{lot.id}_"
-    current_hours = {c.commitment.company_id: c.hours.committed_h100 / 100 for c in current}
+    current_hours = {c.commitment.company_id: in_units(c.hours.committed_h100) for c in current}
     selected = st.multiselect(
         "Entreprise attributaire, ou entreprises du groupement",
         list(choices.companies),
@@ -89,7 +95,7 @@ def render() -> None:
     )
     shares = []
     for company_id in selected:
-        default = current_hours.get(company_id, lot.hours_contractual_h100 / 100 if len(selected) == 1 else 0.0)
+        default = current_hours.get(company_id, in_units(lot.hours_contractual_h100) if len(selected) == 1 else 0.0)
         st.session_state.setdefault(f"{prefix}h{company_id}", default)
         hours = st.number_input(
             f"Heures de {choices.companies[company_id]}",
@@ -117,8 +123,9 @@ def render() -> None:
         value=current[0].commitment.pooling_allowed if current else False,
     )
     if st.button("Enregistrer l'attribution", type="primary", key=f"{prefix}save"):
-        run_action(
-            lambda s: clauses.award_lot(s, user, lot.id, shares, modality, pooling),
+        save_seen(
+            lambda s: clauses.award_lot(s, user, lot.id, expected, shares, modality, pooling),
+            key=f"{KEY}_seen",
             errors_key=f"{KEY}_errors",
             flash_key=f"{KEY}_flash",
             message=f"Attribution du lot « {lot.reference} » enregistrée.",

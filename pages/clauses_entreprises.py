@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from clausier.rules.siret import format_siret
+from clausier.rules.units import in_units
 from clausier.services import clauses
 from models.enums import CompanyKind, CompanySize, Role
 from ui.db import session_scope
@@ -81,9 +82,9 @@ def render() -> None:
             "Type": [r.company.kind.label for r in rows],
             "Commune": [choices.communes.get(r.company.commune_id, "") for r in rows],
             "Engagements": [r.commitments for r in rows],
-            "Heures prescrites": [r.hours.committed_h100 / 100 for r in rows],
-            "Heures réalisées": [r.hours.achieved_h100 / 100 for r in rows],
-            "Reste à réaliser": [r.hours.remaining_h100 / 100 for r in rows],
+            "Heures prescrites": [in_units(r.hours.committed_h100) for r in rows],
+            "Heures réalisées": [in_units(r.hours.achieved_h100) for r in rows],
+            "Reste à réaliser": [in_units(r.hours.remaining_h100) for r in rows],
         }
     )
     st.caption(f"{len(rows)} entreprise(s)")
@@ -117,8 +118,8 @@ def render() -> None:
                     "Donneur d'ordre": [c.buyer_name for c in commitments],
                     "Opération": [c.operation_name for c in commitments],
                     "Lot": [f"{c.lot_reference} {c.lot_label}" for c in commitments],
-                    "Heures prescrites": [c.hours.committed_h100 / 100 for c in commitments],
-                    "Heures réalisées": [c.hours.achieved_h100 / 100 for c in commitments],
+                    "Heures prescrites": [in_units(c.hours.committed_h100) for c in commitments],
+                    "Heures réalisées": [in_units(c.hours.achieved_h100) for c in commitments],
                     "Taux (%)": [round((c.hours.rate or 0) * 100, 1) for c in commitments],
                 }
             )
@@ -152,10 +153,10 @@ def render() -> None:
         tabs=("Nouvelle entreprise", "Modifier ou archiver"),
         form=lambda prefix, errors, current: _form(prefix, errors, choices.communes, current),
         record=company,
-        edit_prefix=f"{KEY}_e{company.id}_{company.version}_" if company else "",
+        edit_prefix=f"{KEY}_e{company.id}_" if company else "",
         create=lambda s, data: clauses.create_company(s, user, data),
-        update=lambda s, data: clauses.update_company(s, user, company.id, company.version, data),
-        archive=lambda s: clauses.archive_company(s, user, company.id, company.version, not company.archived),
+        update=lambda s, data, version: clauses.update_company(s, user, company.id, version, data),
+        archive=lambda s, version: clauses.archive_company(s, user, company.id, version, not company.archived),
         create_button="Créer l'entreprise",
         created=lambda data: f"Entreprise « {data.name.strip()} » créée.",
         saved=lambda data: f"Entreprise « {data.name.strip()} » enregistrée.",

@@ -4,11 +4,23 @@ import pandas as pd
 import streamlit as st
 
 from clausier.formatting import fmt_hours
+from clausier.rules.units import in_units
 from clausier.services import clauses
 from models.enums import ClauseKind, LegalBasis, OperationStatus, Role
 from ui.db import session_scope
 from ui.exports import download_buttons
-from ui.widgets import error, field_error, flash, form_prefix, require_role, run_action, table
+from ui.widgets import (
+    conflict_notice,
+    error,
+    field_error,
+    flash,
+    form_prefix,
+    require_role,
+    run_action,
+    save_seen,
+    seen,
+    table,
+)
 
 KEY = "op"
 
@@ -72,6 +84,9 @@ def _lot_editor(user, prefix: str, operation_id: int, choices: clauses.Choices, 
     base = prefix
     if current is None:
         prefix = form_prefix(base)
+    else:  # the lot's version as its fields were first filled: the one the save checks
+        version = seen("lot_seen", current.id, current.version, prefix=prefix)
+        conflict_notice("lot_seen", prefix)
     errors = st.session_state.get(f"{prefix}errors", {})
     col1, col2 = st.columns([1, 3])
     reference = col1.text_input("Référence", value=c.reference if c else "", key=f"{prefix}ref", placeholder="Lot 01")
@@ -98,15 +113,15 @@ def _lot_editor(user, prefix: str, operation_id: int, choices: clauses.Choices, 
     if kind and st.session_state.get(f"{prefix}kind_applied") != kind and current is None:
         with session_scope() as session:
             defaults = clauses.work_kind_defaults(session, kind)
-        st.session_state[f"{prefix}share"] = defaults.labour_share_bp / 100
-        st.session_state[f"{prefix}cost"] = defaults.hourly_cost_cents / 100
-        st.session_state[f"{prefix}rate"] = defaults.default_insertion_rate_bp / 100
+        st.session_state[f"{prefix}share"] = in_units(defaults.labour_share_bp)
+        st.session_state[f"{prefix}cost"] = in_units(defaults.hourly_cost_cents)
+        st.session_state[f"{prefix}rate"] = in_units(defaults.default_insertion_rate_bp)
         st.session_state[f"{prefix}kind_applied"] = kind
     for name, default in (
-        ("amount", c.amount_cents / 100 if c else 0.0),
-        ("share", c.labour_share_bp / 100 if c else 50.0),
-        ("rate", c.insertion_rate_bp / 100 if c else 5.0),
-        ("cost", c.hourly_cost_cents / 100 if c else 30.0),
+        ("amount", in_units(c.amount_cents) if c else 0.0),
+        ("share", in_units(c.labour_share_bp) if c else 50.0),
+        ("rate", in_units(c.insertion_rate_bp) if c else 5.0),
+        ("cost", in_units(c.hourly_cost_cents) if c else 30.0),
     ):
         st.session_state.setdefault(f"{prefix}{name}", default)  # set once; the widgets then keep what is typed
     col1, col2, col3, col4 = st.columns(4)
@@ -140,7 +155,7 @@ def _lot_editor(user, prefix: str, operation_id: int, choices: clauses.Choices, 
             min_value=0.0,
             step=1.0,
             key=f"{prefix}contractual",
-            value=c.hours_contractual_h100 / 100 if c else 0.0,
+            value=in_units(c.hours_contractual_h100) if c else 0.0,
         )
         field_error(errors, "contractual_hours")
     col1, col2, col3 = st.columns(3)
@@ -187,11 +202,13 @@ def _lot_editor(user, prefix: str, operation_id: int, choices: clauses.Choices, 
                 clear_prefix=base,
             )
     elif st.button("Enregistrer le lot", type="primary", key=f"{prefix}save"):
-        run_action(
-            lambda s: clauses.update_lot(s, user, c.id, c.version, data),
+        save_seen(
+            lambda s: clauses.update_lot(s, user, c.id, version, data),
+            key="lot_seen",
             errors_key=f"{prefix}errors",
             flash_key=f"{KEY}_flash",
             message=f"Lot « {reference.strip()} » enregistré.",
+            clear_prefix=prefix,
         )
 
 
@@ -226,8 +243,8 @@ def render() -> None:
             "Statut": [r.operation.status.label for r in rows],
             "Fondement": [r.operation.legal_basis.label for r in rows],
             "Lots": [r.lots for r in rows],
-            "Heures prescrites": [r.hours.committed_h100 / 100 for r in rows],
-            "Heures réalisées": [r.hours.achieved_h100 / 100 for r in rows],
+            "Heures prescrites": [in_units(r.hours.committed_h100) for r in rows],
+            "Heures réalisées": [in_units(r.hours.achieved_h100) for r in rows],
         }
     )
     st.caption(f"{len(rows)} opération(s)")
@@ -259,11 +276,11 @@ def render() -> None:
                 "Lot": [r.lot.reference for r in lots],
                 "Intitulé": [r.lot.label for r in lots],
                 "Métier": [choices.trades.get(r.lot.trade_code, "") for r in lots],
-                "Montant HT (€)": [r.lot.amount_cents / 100 for r in lots],
-                "Heures calculées": [r.lot.hours_computed_h100 / 100 for r in lots],
-                "Heures du marché": [r.lot.hours_contractual_h100 / 100 for r in lots],
+                "Montant HT (€)": [in_units(r.lot.amount_cents) for r in lots],
+                "Heures calculées": [in_units(r.lot.hours_computed_h100) for r in lots],
+                "Heures du marché": [in_units(r.lot.hours_contractual_h100) for r in lots],
                 "Attributaires": [r.companies for r in lots],
-                "Heures réalisées": [r.hours.achieved_h100 / 100 for r in lots],
+                "Heures réalisées": [in_units(r.hours.achieved_h100) for r in lots],
             }
         )
         if lots:
@@ -301,16 +318,23 @@ def render() -> None:
         return
     operation = by_id[chosen_id]
     with tabs[1]:
+        prefix = f"{KEY}_e{operation.id}_"
+        # The operation's version as the form was first filled: a colleague's save in between is refused with a
+        # message (what was typed kept), never overwritten.
+        version = seen(f"{KEY}_seen", operation.id, operation.version, prefix=prefix)
+        conflict_notice(f"{KEY}_seen", prefix)
         errors = st.session_state.get(f"{KEY}_edit_errors", {})
-        with st.form(f"{KEY}_edit_{operation.id}_{operation.version}"):
-            data = _operation_form(f"{KEY}_e{operation.id}_{operation.version}_", errors, choices, operation)
+        with st.form(f"{KEY}_edit_{operation.id}"):
+            data = _operation_form(prefix, errors, choices, operation)
             submitted = st.form_submit_button("Enregistrer l'opération", type="primary")
         if submitted:
-            run_action(
-                lambda s: clauses.update_operation(s, user, operation.id, operation.version, data),
+            save_seen(
+                lambda s: clauses.update_operation(s, user, operation.id, version, data),
+                key=f"{KEY}_seen",
                 errors_key=f"{KEY}_edit_errors",
                 flash_key=f"{KEY}_flash",
                 message=f"Opération « {data.name.strip()} » enregistrée.",
+                clear_prefix=prefix,
             )
     with tabs[2]:
         _lot_editor(user, f"lot_c{operation.id}", operation.id, choices)
@@ -326,7 +350,7 @@ def render() -> None:
                 format_func=lambda i: f"{by_lot[i].reference} {by_lot[i].label}",
             )
             lot = by_lot[lot_id]
-            _lot_editor(user, f"lot_e{lot.id}_{lot.version}_", operation.id, choices, lot)
+            _lot_editor(user, f"lot_e{lot.id}_", operation.id, choices, lot)
 
 
 if __name__ == "__main__":  # opened by its address before app.py ran: the login gate, never the screen

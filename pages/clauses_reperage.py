@@ -8,6 +8,7 @@ import streamlit as st
 
 from clausier.errors import DomainError, ValidationError
 from clausier.formatting import fmt_hours, fmt_money, fmt_number, fmt_percent
+from clausier.rules.units import in_units
 from clausier.services import decp
 from clausier.services.users import CurrentUser
 from models.enums import Role
@@ -43,16 +44,14 @@ def _frame(spotted: list[decp.SpottedMarket]) -> pd.DataFrame:
             "Acheteur": [s.market.buyer_label for s in spotted],
             "Objet": [s.market.object for s in spotted],
             "CPV": [s.market.cpv or "" for s in spotted],
-            "Montant (€ HT)": [s.market.amount_cents / 100 for s in spotted],
+            "Montant (€ HT)": [in_units(s.market.amount_cents) for s in spotted],
             "Durée (mois)": [s.market.duration_months for s in spotted],
             "Notification": [s.market.notification_date for s in spotted],
             "Lieu": [s.market.place_code or "" for s in spotted],
             "Titulaires": [", ".join(h.id for h in s.market.holders) for s in spotted],
             "Considération sociale": [social(s.market) for s in spotted],
             "Opportunité": ["Oui" if s.opportunity else "" for s in spotted],
-            "Heures estimées": [
-                None if s.estimated_hours_h100 is None else s.estimated_hours_h100 / 100 for s in spotted
-            ],
+            "Heures estimées": [in_units(s.estimated_hours_h100) for s in spotted],
             "Déjà une opération": [s.operation_name or "" for s in spotted],
             "Exécution terminée": ["Oui" if s.ended else "" for s in spotted],
         }

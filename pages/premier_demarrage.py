@@ -50,7 +50,7 @@ def render() -> None:
         return
     st.session_state.pop("first_run_errors", None)
     if demo:
-        from clausier.services import demo as demo_data
+        from clausier import demo as demo_data
 
         with st.spinner("Chargement du territoire de démonstration…"):
             report = demo_data.generate(engine(), size="S")

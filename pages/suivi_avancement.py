@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from clausier.formatting import fmt_date, fmt_hours, fmt_percent
+from clausier.rules.units import in_units
 from clausier.services import progress
 from models.enums import Role
 from ui import cached
@@ -41,11 +42,11 @@ def _frame(items, as_of) -> pd.DataFrame:
         records.append(
             {
                 **labels,
-                "Heures prescrites": p.committed_h100 / 100,
-                "Heures réalisées": p.achieved_h100 / 100,
-                "Reste à réaliser": p.remaining_h100 / 100,
+                "Heures prescrites": in_units(p.committed_h100),
+                "Heures réalisées": in_units(p.achieved_h100),
+                "Reste à réaliser": in_units(p.remaining_h100),
                 "Taux (%)": None if p.rate is None else round(p.rate * 100, 1),
-                "Attendues à date": None if p.expected_h100 is None else p.expected_h100 / 100,
+                "Attendues à date": in_units(p.expected_h100),
                 "Rythme (%)": None if p.pace is None else round(p.pace * 100, 1),
                 "Statut": p.status.label,
                 "Fin d'exécution": p.end,
@@ -54,9 +55,7 @@ def _frame(items, as_of) -> pd.DataFrame:
                     if projection is None or projection.reach_month is None
                     else projection.reach_month.strftime("%m/%Y")
                 ),
-                "Heures projetées à la fin": (
-                    None if projection is None or projection.at_end_h100 is None else projection.at_end_h100 / 100
-                ),
+                "Heures projetées à la fin": (None if projection is None else in_units(projection.at_end_h100)),
             }
         )
     return pd.DataFrame.from_records(records)

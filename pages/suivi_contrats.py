@@ -7,10 +7,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from clausier import config
+from clausier import config, privacy
 from clausier.db import ConcurrentEditError
 from clausier.errors import DomainError, ValidationError
 from clausier.formatting import fmt_hours, fmt_number
+from clausier.rules.units import in_units
 from clausier.services import contracts
 from clausier.services.contracts import ContractFilters, ContractInput, FormChoices
 from clausier.services.users import CurrentUser
@@ -67,10 +68,7 @@ def render() -> None:
     if candidacy_id is not None and user.can(Role.SAISIE) and _prefill(candidacy_id):
         st.session_state[f"{KEY}_view"] = VIEW_NEW
     if st.session_state.get(f"{KEY}_flash"):  # a write just succeeded (and committed): read the lists again
-        clear_caches()
-        from pages import suivi_emploi  # its running contracts changed too
-
-        suivi_emploi.clear_caches()
+        cached.changed("contracts")  # the follow-up page's lists too: its running contracts changed
     flash(f"{KEY}_flash")
     with session_scope() as session:
         choices = contracts.form_choices(session)
@@ -135,8 +133,9 @@ def _pick(label: str, options: dict, key: str, *, none_label: str = "—", help:
     )
 
 
-def _fields(prefix: str, errors: dict[str, str], choices: FormChoices) -> ContractInput:
-    """The contract's fields (values in session state under ``prefix``), each French message under its field."""
+def _fields(prefix: str, errors: dict[str, str], choices: FormChoices, *, personal: bool = False) -> ContractInput:
+    """The contract's fields (values in session state under ``prefix``), each French message under its field.
+    ``personal``: the people are labelled with their birth dates (admin, saisie)."""
     c1, c2 = st.columns(2)
     with c1:
         search = st.text_input(
@@ -144,9 +143,9 @@ def _fields(prefix: str, errors: dict[str, str], choices: FormChoices) -> Contra
         )
         current = st.session_state.get(prefix + "participant_id")
         with session_scope() as session:
-            people = contracts.find_participants(session, search) if search.strip() else {}
+            people = contracts.find_participants(session, search, with_personal_data=personal) if search.strip() else {}
             if current is not None and current not in people:
-                people = {**contracts.participant_labels(session, [current]), **people}
+                people = {**contracts.participant_labels(session, [current], with_personal_data=personal), **people}
         participant_id = _pick("Participant", people, prefix + "participant_id", none_label="Choisir…")
         field_error(errors, "participant_id")
     with c2:
@@ -261,7 +260,7 @@ def _create(user: CurrentUser, choices: FormChoices) -> None:
         st.info(f"Pré-rempli depuis le positionnement n° {st.session_state[prefix + 'candidacy_id']} : vérifiez, "
                 "complétez (l'employeur si une ETTI, un GEIQ ou une agence met la personne à disposition) et enregistrez.")  # fmt: skip
     errors: dict[str, str] = st.session_state.get(f"{KEY}_errors", {})
-    data = _fields(prefix, errors, choices)
+    data = _fields(prefix, errors, choices, personal=privacy.with_personal_data(user))
     if st.button("Enregistrer le contrat", type="primary", key=prefix + "save"):
         run_action(
             lambda session: contracts.create_contract(session, user, data, today()).warning,
@@ -286,6 +285,7 @@ def _follow_type(prefix: str, choices: FormChoices) -> None:
 
 # cache_resource: the list and its table are shared between reruns, not copied; at most a minute old, and
 # cleared at the run that follows a write of this page (see render).
+@cached.reads("contracts")
 @st.cache_resource(ttl=60, show_spinner=False)
 def _listed(database_url: str, filters: ContractFilters, users: tuple[tuple[str, str], ...]):
     """(the first LISTED contracts for these filters, how many there are, their table)."""
@@ -305,16 +305,12 @@ def _listed(database_url: str, filters: ContractFilters, users: tuple[tuple[str,
             "Début": [r.start_date for r in rows],
             "Fin prévue": [r.planned_end for r in rows],
             "Fin réelle": [r.actual_end for r in rows],
-            "Heures par semaine": [r.weekly_hours_h100 / 100 for r in rows],
+            "Heures par semaine": [in_units(r.weekly_hours_h100) for r in rows],
             "Suivi par": [names.get(r.in_charge, r.in_charge) for r in rows],
             "Issue": [r.outcome.label if r.outcome else "" for r in rows],
         }
     )
     return rows, total, frame
-
-
-def clear_caches() -> None:
-    _listed.clear()
 
 
 def _list(user: CurrentUser, choices: FormChoices) -> None:
@@ -402,7 +398,7 @@ def _hours(contract_id: int) -> None:
         pd.DataFrame(
             {
                 "Mois": [h.month.strftime("%m/%Y") for h in hours],
-                "Heures": [h.hours_h100 / 100 for h in hours],
+                "Heures": [in_units(h.hours_h100) for h in hours],
                 "Modalité": [h.modality.label for h in hours],
                 "Source": [h.source for h in hours],
                 "Rattachée au contrat": [h.linked for h in hours],
@@ -421,7 +417,7 @@ def _edit(user: CurrentUser, contract_id: int, choices: FormChoices) -> None:
         if loaded is not None:
             _clear(f"ce_{loaded[0]}_")
         with session_scope() as session:
-            contract = contracts.get_contract(session, contract_id)
+            contract = contracts.get_contract(session, contract_id, with_personal_data=privacy.with_personal_data(user))
             if contract is None:
                 error("Ce contrat n'existe plus.")
                 return
@@ -433,7 +429,7 @@ def _edit(user: CurrentUser, contract_id: int, choices: FormChoices) -> None:
     _follow_type(prefix, choices)
     st.markdown(f"**Modifier le contrat n° {contract_id}**")
     errors = st.session_state.get("ce_errors", {}).get(contract_id, {})
-    data = _fields(prefix, errors, choices)
+    data = _fields(prefix, errors, choices, personal=privacy.with_personal_data(user))
     if st.button("Enregistrer les modifications", type="primary", key=prefix + "save"):
         _save_edit(user, contract_id, version, data)
 

@@ -7,16 +7,28 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from clausier import config
+from clausier import config, privacy
 from clausier.formatting import fmt_date
 from clausier.services import contracts, followup
 from clausier.services.contracts import ContractFilters
 from clausier.services.followup import ContractDue, FollowUpInput, SixMonthDue
 from clausier.services.users import CurrentUser
 from models.enums import ContractOutcome, FollowUpKind, Role, SixMonthOutcome
+from ui import cached
 from ui.db import session_scope
 from ui.exports import download_buttons
-from ui.widgets import field_error, flash, form_prefix, md_escape, require_role, run_action, table
+from ui.widgets import (
+    conflict_notice,
+    field_error,
+    flash,
+    form_prefix,
+    md_escape,
+    require_role,
+    run_action,
+    save_seen,
+    seen,
+    table,
+)
 
 KEY = "fu"
 VIEW_WEEK = "À faire cette semaine"
@@ -39,48 +51,46 @@ Users = tuple[tuple[str, str], ...]  # (login, name) pairs: a hashable cache key
 # at size L) and their tables are shared as they are between reruns and sessions instead of being copied
 # (unpickled) or built again at each run; never modified by the callers. At most a minute old, and cleared at
 # the run that follows a write of this page (see render).
+# ``personal``: read with the participants' phones (admin, saisie; ``clausier.privacy``) — a key of every cache,
+# so that a list read for one role is never shown to another.
+@cached.reads("contracts")
 @st.cache_resource(ttl=60, show_spinner="Calcul des suivis…")
-def _running(database_url: str) -> list[ContractDue]:
+def _running(database_url: str, personal: bool) -> list[ContractDue]:
     """Every running contract with its next follow-up due."""
     with session_scope() as session:
-        return followup.running_contracts(session)
+        return followup.running_contracts(session, with_personal_data=personal)
 
 
+@cached.reads("contracts")
 @st.cache_resource(ttl=60, show_spinner=False)
-def _week_view(database_url: str, as_of: date, in_charge: str | None, users: Users):
+def _week_view(database_url: str, as_of: date, in_charge: str | None, users: Users, personal: bool):
     """(the follow-ups to do this week, their table, how many running contracts) of ``in_charge`` or the team."""
-    rows = _running(database_url)
+    rows = _running(database_url, personal)
     todo = followup.this_week(rows, as_of, in_charge)
     followed = sum(1 for r in rows if in_charge is None or r.in_charge == in_charge)
-    return todo, _due_frame(todo, dict(users), as_of), followed
+    return todo, _due_frame(todo, dict(users), as_of, personal), followed
 
 
+@cached.reads("contracts")
 @st.cache_resource(ttl=60, show_spinner=False)
-def _running_view(database_url: str, as_of: date, in_charge: str | None, users: Users):
-    rows = [r for r in _running(database_url) if in_charge is None or r.in_charge == in_charge]
-    return rows, _due_frame(rows, dict(users), as_of)
+def _running_view(database_url: str, as_of: date, in_charge: str | None, users: Users, personal: bool):
+    rows = [r for r in _running(database_url, personal) if in_charge is None or r.in_charge == in_charge]
+    return rows, _due_frame(rows, dict(users), as_of, personal)
 
 
+@cached.reads("contracts")
 @st.cache_resource(ttl=60, show_spinner="Recherche des situations à 6 mois…")
-def _six_view(database_url: str, as_of: date, in_charge: str | None, users: Users):
+def _six_view(database_url: str, as_of: date, in_charge: str | None, users: Users, personal: bool):
     with session_scope() as session:
-        rows = followup.six_month_due(session, as_of, in_charge=in_charge)
-    return rows, _six_frame(rows, dict(users))
-
-
-def clear_caches() -> None:
-    for reader in (_running, _week_view, _running_view, _six_view):
-        reader.clear()
+        rows = followup.six_month_due(session, as_of, in_charge=in_charge, with_personal_data=personal)
+    return rows, _six_frame(rows, dict(users), personal)
 
 
 def render() -> None:
     user = require_role(Role.LECTURE)
     st.title("Suivi dans l'emploi")
     if st.session_state.get(f"{KEY}_flash"):  # a write just succeeded (and committed): read the lists again
-        clear_caches()
-        from pages import suivi_contrats  # the contracts list shows ends and outcomes too
-
-        suivi_contrats.clear_caches()
+        cached.changed("contracts")  # the contracts page's list too: it shows ends and outcomes
     flash(f"{KEY}_flash")
     with session_scope() as session:
         users = contracts.user_names(session)
@@ -92,14 +102,15 @@ def render() -> None:
         label_visibility="collapsed",
     )
     as_of = today()
+    personal = privacy.with_personal_data(user)  # phones and notes: admin and saisie only
     if view == VIEW_WEEK:
-        _week(user, users, as_of)
+        _week(user, users, as_of, personal)
     elif view == VIEW_RUNNING:
-        _running_list(users)
+        _running_list(users, personal)
     elif view == VIEW_LOG:
-        _journal(user, users, as_of)
+        _journal(user, users, as_of, personal)
     else:
-        _six_month_list(user, users, as_of)
+        _six_month_list(user, users, as_of, personal)
 
 
 def _who(users: dict[str, str], login: str) -> str:
@@ -140,14 +151,14 @@ def _open_picker(options: dict[int, str], key: str) -> None:
     )
 
 
-def _due_frame(rows: list[ContractDue], users: dict[str, str], as_of: date) -> pd.DataFrame:
+def _due_frame(rows: list[ContractDue], users: dict[str, str], as_of: date, personal: bool) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Échéance": [r.due.on if r.due else None for r in rows],
             "Retard (jours)": [r.due.days_late(as_of) if r.due else 0 for r in rows],
             "À faire": [r.due.kind.label if r.due else "" for r in rows],
             "Participant": [r.participant for r in rows],
-            "Téléphone": [r.phone for r in rows],
+            **({"Téléphone": [r.phone for r in rows]} if personal else {}),
             "Entreprise": [r.user_company or r.employer for r in rows],
             "Contrat": [f"{r.contract_type} n° {r.contract_id}" for r in rows],
             "Début": [r.start_date for r in rows],
@@ -158,12 +169,12 @@ def _due_frame(rows: list[ContractDue], users: dict[str, str], as_of: date) -> p
     )
 
 
-def _six_frame(rows: list[SixMonthDue], users: dict[str, str]) -> pd.DataFrame:
+def _six_frame(rows: list[SixMonthDue], users: dict[str, str], personal: bool) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Situation attendue le": [r.due_on for r in rows],
             "Participant": [r.participant for r in rows],
-            "Téléphone": [r.phone for r in rows],
+            **({"Téléphone": [r.phone for r in rows]} if personal else {}),
             "Entreprise": [r.user_company for r in rows],
             "Contrat": [f"{r.contract_type} n° {r.contract_id}" for r in rows],
             "Début": [r.start_date for r in rows],
@@ -189,9 +200,9 @@ def _show(frame: pd.DataFrame) -> None:
 # --- whom to call this week --------------------------------------------------------------------------------------
 
 
-def _week(user: CurrentUser, users: dict[str, str], as_of: date) -> None:
+def _week(user: CurrentUser, users: dict[str, str], as_of: date, personal: bool) -> None:
     in_charge = _scope(user, f"{KEY}_week_scope")
-    todo, frame, followed = _week_view(config.database_url(), as_of, in_charge, tuple(users.items()))
+    todo, frame, followed = _week_view(config.database_url(), as_of, in_charge, tuple(users.items()), personal)
     late = sum(1 for r in todo if r.due.overdue(as_of))
     c1, c2, c3 = st.columns(3)
     c1.metric("Suivis en retard", late)
@@ -210,14 +221,14 @@ def _week(user: CurrentUser, users: dict[str, str], as_of: date) -> None:
 # --- running contracts ------------------------------------------------------------------------------------------
 
 
-def _running_list(users: dict[str, str]) -> None:
+def _running_list(users: dict[str, str], personal: bool) -> None:
     in_charge = st.selectbox(
         "Suivi par",
         [None, *users],
         format_func=lambda login: "Tout le monde" if login is None else users.get(login, login),
         key=f"{KEY}_running_in_charge",
     )
-    rows, frame = _running_view(config.database_url(), today(), in_charge, tuple(users.items()))
+    rows, frame = _running_view(config.database_url(), today(), in_charge, tuple(users.items()), personal)
     st.caption(f"{len(rows)} contrat(s) en cours, le prochain suivi le plus proche d'abord.")
     if not rows:
         st.info("Aucun contrat en cours.")
@@ -229,7 +240,7 @@ def _running_list(users: dict[str, str]) -> None:
 # --- a contract's log -------------------------------------------------------------------------------------------
 
 
-def _journal(user: CurrentUser, users: dict[str, str], as_of: date) -> None:
+def _journal(user: CurrentUser, users: dict[str, str], as_of: date, personal: bool) -> None:
     chosen = st.session_state.get(f"{KEY}_contract")
     c1, c2 = st.columns(2)
     search = c1.text_input("Participant", key=f"{KEY}_log_search", placeholder="Nom et prénom")
@@ -240,7 +251,7 @@ def _journal(user: CurrentUser, users: dict[str, str], as_of: date) -> None:
         with session_scope() as session:
             options = labelled(contracts.list_contracts(session, filters, limit=PICK_LIMIT))
     else:  # the running contracts, the most urgent follow-up first
-        running = [r for r in _running(config.database_url()) if not mine or r.in_charge == user.login]
+        running = [r for r in _running(config.database_url(), personal) if not mine or r.in_charge == user.login]
         options = {r.contract_id: r.label for r in running[:PICK_LIMIT]}
     if chosen is not None and chosen not in options:
         with session_scope() as session:
@@ -261,8 +272,8 @@ def _journal(user: CurrentUser, users: dict[str, str], as_of: date) -> None:
         return
 
     with session_scope() as session:
-        contract = contracts.get_contract(session, contract_id)
-        entries = followup.log(session, contract_id)
+        contract = contracts.get_contract(session, contract_id, with_personal_data=personal)
+        entries = followup.log(session, contract_id, with_personal_data=personal)
         due = followup.next_due_of(session, contract_id)
     if contract is None:
         st.warning("Ce contrat n'existe plus.")
@@ -287,7 +298,7 @@ def _journal(user: CurrentUser, users: dict[str, str], as_of: date) -> None:
                     "Date": [e.on for e in entries],
                     "Type": [e.kind.label for e in entries],
                     "Par": [_who(users, e.by) for e in entries],
-                    "Notes": [e.notes for e in entries],
+                    **({"Notes": [e.notes for e in entries]} if personal else {}),
                     "Prochain suivi fixé": pd.to_datetime(pd.Series([e.next_due for e in entries], dtype=object)),
                 }
             ),
@@ -353,6 +364,10 @@ def _add_form(user: CurrentUser, contract_id: int, as_of: date) -> None:
 
 def _end_form(user: CurrentUser, contract_id: int, version: int, as_of: date) -> None:
     prefix = f"{KEY}_end_{contract_id}_"
+    # The contract's version as the form was first drawn: a colleague's save in between is refused with a
+    # message (what was typed kept), never overwritten.
+    version = seen(f"{KEY}_end_seen", contract_id, version, prefix=prefix)
+    conflict_notice(f"{KEY}_end_seen", prefix)
     errors = st.session_state.get(f"{KEY}_end_errors", {})
     st.markdown("**Fin du contrat**")
     with st.form(prefix + "form"):
@@ -372,15 +387,19 @@ def _end_form(user: CurrentUser, contract_id: int, version: int, as_of: date) ->
         field_error(errors, "outcome")
         submitted = st.form_submit_button("Enregistrer la fin du contrat")
     if submitted:
-        run_action(
+        save_seen(
             lambda session: followup.record_end(session, user, contract_id, version, actual_end, outcome, today()),
+            key=f"{KEY}_end_seen",
             errors_key=f"{KEY}_end_errors",
             flash_key=f"{KEY}_flash",
             message=f"Fin du contrat n° {contract_id} enregistrée.",
+            clear_prefix=prefix,
         )
 
 
 def _six_month_form(user: CurrentUser, contract_id: int, version: int, as_of: date, prefix: str) -> None:
+    version = seen(f"{prefix}seen", contract_id, version, prefix=f"{prefix}{contract_id}_")  # as first drawn
+    conflict_notice(f"{prefix}seen", f"{prefix}{contract_id}_")
     errors = st.session_state.get(f"{KEY}_six_errors", {})
     st.markdown("**Situation six mois après la fin du contrat**")
     with st.form(f"{prefix}{contract_id}_form"):
@@ -400,22 +419,24 @@ def _six_month_form(user: CurrentUser, contract_id: int, version: int, as_of: da
         field_error(errors, "recorded_on")
         submitted = st.form_submit_button("Enregistrer la situation")
     if submitted:
-        run_action(
+        save_seen(
             lambda session: followup.record_six_month(
                 session, user, contract_id, version, outcome, recorded_on, today()
             ),
+            key=f"{prefix}seen",
             errors_key=f"{KEY}_six_errors",
             flash_key=f"{KEY}_flash",
             message=f"Situation à 6 mois du contrat n° {contract_id} enregistrée.",
+            clear_prefix=f"{prefix}{contract_id}_",
         )
 
 
 # --- six-month situations ---------------------------------------------------------------------------------------
 
 
-def _six_month_list(user: CurrentUser, users: dict[str, str], as_of: date) -> None:
+def _six_month_list(user: CurrentUser, users: dict[str, str], as_of: date, personal: bool) -> None:
     in_charge = _scope(user, f"{KEY}_six_scope")
-    rows, frame = _six_view(config.database_url(), as_of, in_charge, tuple(users.items()))
+    rows, frame = _six_view(config.database_url(), as_of, in_charge, tuple(users.items()), personal)
     st.caption(
         "La situation de la personne est demandée six mois (paramètre) après la fin de son contrat : emploi "
         "durable, emploi de transition, formation qualifiante ou sans solution."

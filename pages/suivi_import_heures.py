@@ -120,7 +120,8 @@ def _show_preview(user, result: import_hours.Preview) -> None:
         table(
             pd.DataFrame(
                 [{"Ligne": e.line, "Colonne": e.column, "Valeur": e.value, "Problème": e.reason} for e in result.errors]
-            )
+            ),
+            column_config={"Problème": st.column_config.TextColumn(width="large")},
         )
         return
     _rows_table(result, result.changed, "Heures modifiées", with_before=True)

@@ -6,12 +6,14 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from clausier.db import ConcurrentEditError
 from clausier.errors import DomainError
+from clausier.rules.units import in_units
 from clausier.services import clauses, manual_hours
 from models.enums import Modality, Role
 from ui import cached
 from ui.db import session_scope
-from ui.widgets import cell, confirmed_button, error, flash, require_role, table
+from ui.widgets import cell, confirmed_button, conflict_notice, error, flash, forget_seen, require_role, seen, table
 
 KEY = "manual_hours"
 
@@ -62,7 +64,7 @@ def render() -> None:
                 {
                     "Participant": [e.participant for e in existing],
                     "Mois": [e.month.strftime("%m/%Y") for e in existing],
-                    "Heures": [e.hours_h100 / 100 for e in existing],
+                    "Heures": [in_units(e.hours_h100) for e in existing],
                     "Modalité": [e.modality.label for e in existing],
                     "Source": [e.source for e in existing],
                     "Par": [e.by for e in existing],
@@ -78,16 +80,21 @@ def render() -> None:
     st.markdown("**Saisir ou corriger**")
     by_label = {label: pid for pid, label in people.items()}
     modalities = {m.label: m for m in Modality}
-    editor_key = f"{KEY}_editor_{commitment_id}_{st.session_state.get(f'{KEY}_gen', 0)}"
+    editor_prefix = f"{KEY}_editor_{commitment_id}_"
+    editor_key = f"{editor_prefix}{st.session_state.get(f'{KEY}_gen', 0)}"
+    # The hours as the table was first drawn: the editor starts from them, and the save gives them back — a line
+    # someone else saved meanwhile is refused with a message (the edits kept), never overwritten.
+    shown = seen(f"{KEY}_seen", commitment_id, existing, prefix=editor_prefix)
+    conflict_notice(f"{KEY}_seen", editor_prefix)
     start = pd.DataFrame(
         [
             {
                 "Participant": people.get(e.participant_id),
                 "Mois": e.month.strftime("%m/%Y"),
-                "Heures": e.hours_h100 / 100,
+                "Heures": in_units(e.hours_h100),
                 "Modalité": e.modality.label,
             }
-            for e in existing
+            for e in shown
             if e.participant_id in people
         ],
         columns=["Participant", "Mois", "Heures", "Modalité"],
@@ -117,9 +124,13 @@ def render() -> None:
         )
         for r in edited.to_dict("records")
     ]
+    before = [(e.participant_id, e.month, e.hours_h100) for e in shown]
     try:
         with session_scope() as session:
-            preview, batch = manual_hours.save(session, user, commitment_id, rows, date.today())
+            preview, batch = manual_hours.save(session, user, commitment_id, rows, date.today(), before)
+    except ConcurrentEditError as exc:
+        st.session_state[f"{KEY}_seen_conflict"] = str(exc)
+        st.rerun()
     except DomainError as exc:
         error(str(exc))
         return
@@ -143,6 +154,7 @@ def render() -> None:
         f"Heures enregistrées : {batch.rows_added} ajoutée(s), {batch.rows_changed} corrigée(s)."
     ]
     st.session_state[f"{KEY}_gen"] = st.session_state.get(f"{KEY}_gen", 0) + 1
+    forget_seen(f"{KEY}_seen")
     cached.clear()
     st.rerun()
 
@@ -155,7 +167,9 @@ def _removal(user, commitment_id: int, existing: list[manual_hours.EntryRow]) ->
             "Mois", months, format_func=lambda m: m.strftime("%m/%Y"), key=f"{KEY}_del_month_{commitment_id}"
         )
         lines = {
-            f"{e.participant} — {e.hours_h100 / 100:.2f} h".replace(".", ","): e for e in existing if e.month == month
+            f"{e.participant} — {in_units(e.hours_h100):.2f} h".replace(".", ","): e
+            for e in existing
+            if e.month == month
         }
         chosen = st.multiselect(
             "Lignes à supprimer (toutes celles du mois par défaut)",
@@ -180,6 +194,7 @@ def _removal(user, commitment_id: int, existing: list[manual_hours.EntryRow]) ->
             return
         st.session_state[f"{KEY}_flash"] = [f"{deleted} ligne(s) d'heures supprimée(s) pour {month:%m/%Y}."]
         st.session_state[f"{KEY}_gen"] = st.session_state.get(f"{KEY}_gen", 0) + 1
+        forget_seen(f"{KEY}_seen")
         st.session_state.pop(f"{KEY}_del_sure_{commitment_id}", None)
         cached.clear()
         st.rerun()

@@ -4,10 +4,11 @@ participants, offers — and the progress of the commitments."""
 import pandas as pd
 import streamlit as st
 
+from clausier import privacy
 from clausier.formatting import fmt_date, fmt_hours, fmt_number, fmt_percent
 from clausier.reports import charts
+from clausier.rules.units import in_units
 from clausier.services import progress
-from clausier.services.users import CurrentUser
 from models.enums import Role
 from ui import cached
 from ui.exports import download_buttons
@@ -21,13 +22,14 @@ def render() -> None:
     as_of = today()
     # The three upper blocks are read in worker threads while this one computes the progress chart (at a cold
     # cache, each waits on the database part of the time); they are drawn in their places above it.
-    todo = cached.in_background(cached.todo_this_week, user.login, as_of, TODO_SHOWN)
+    personal = privacy.with_personal_data(user)  # the phones of the to-do list: admin and saisie only
+    todo = cached.in_background(cached.todo_this_week, user.login, as_of, TODO_SHOWN, personal)
     lapsing = cached.in_background(cached.lapsing_eligibilities, as_of, LAPSING_SHOWN)
     home = cached.in_background(cached.home)
     week_box, lapsing_box, figures_box = st.container(), st.container(), st.container()
     _progress_chart()
     with week_box:
-        _this_week(user, todo.result())
+        _this_week(todo.result(), personal)
     with lapsing_box:
         _lapsing(lapsing.result())
     totals, buyers = home.result()
@@ -42,8 +44,8 @@ def render() -> None:
         {
             "Donneur d'ordre": [b.buyer for b in buyers],
             "Opérations": [b.operations for b in buyers],
-            "Heures prescrites": [b.hours_committed_h100 / 100 for b in buyers],
-            "Heures réalisées": [b.hours_achieved_h100 / 100 for b in buyers],
+            "Heures prescrites": [in_units(b.hours_committed_h100) for b in buyers],
+            "Heures réalisées": [in_units(b.hours_achieved_h100) for b in buyers],
             "Taux": [(b.rate or 0) * 100 for b in buyers],
         }
     )
@@ -79,7 +81,7 @@ def _figures(totals) -> None:
 TODO_SHOWN = 10  # compact: the follow-up page has the whole list
 
 
-def _this_week(user: CurrentUser, todo) -> None:
+def _this_week(todo, personal: bool) -> None:
     """« À faire cette semaine »: the user's follow-ups overdue or due within 7 days, the team's count, and the
     situations six months after a contract's end to gather (DESIGN §3.7)."""
     st.subheader("À faire cette semaine")
@@ -109,8 +111,7 @@ def _this_week(user: CurrentUser, todo) -> None:
                     "En retard": ["oui" if r.due.overdue(as_of) else "" for r in shown],
                     "À faire": [r.due.kind.label for r in shown],
                     "Participant": [r.participant for r in shown],
-                    # contact details are for the roles that may handle personal data
-                    **({"Téléphone": [r.phone for r in shown]} if user.can(Role.SAISIE) else {}),
+                    **({"Téléphone": [r.phone for r in shown]} if personal else {}),
                     "Entreprise": [r.user_company or r.employer for r in shown],
                 }
             )
@@ -200,9 +201,9 @@ def _progress_chart() -> None:
                 "Lot": late.column("lot_reference") + " " + late.column("lot_label"),
                 "Opération": late.column("operation"),
                 "Donneur d'ordre": late.column("buyer"),
-                "Heures prescrites": late.column("committed_h100") / 100,
-                "Heures réalisées": late.column("achieved_h100") / 100,
-                "Attendues à date": late.column("expected_h100") / 100,
+                "Heures prescrites": in_units(late.column("committed_h100")),
+                "Heures réalisées": in_units(late.column("achieved_h100")),
+                "Attendues à date": in_units(late.column("expected_h100")),
                 "Statut": [status.label for status in late.column("status")],
             }
         )

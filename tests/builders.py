@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from sqlmodel import Session, SQLModel
 from stdnum import luhn
 
-from clausier.services import followup, hours_totals
+from clausier.services import derived, hours_totals
 from models import (
     Buyer,
     Commitment,
@@ -154,7 +154,7 @@ def make_contract(
         "planned_end": date(2026, 8, 31),
     }
     contract = save(session, EmploymentContract(**{**defaults, **fields}))
-    followup.refresh_next_due(session, [contract.id])  # as every writer of contracts does
+    derived.refresh_next_due(session, [contract.id])  # as every writer of contracts does
     return contract
 
 
@@ -166,7 +166,7 @@ def make_follow_up(session: Session, contract: EmploymentContract | None = None,
         "by": "sophie",
     }
     entry = save(session, FollowUp(**{**defaults, **fields}))
-    followup.refresh_next_due(session, [entry.contract_id])  # as every writer of follow-ups does
+    derived.refresh_next_due(session, [entry.contract_id])  # as every writer of follow-ups does
     return entry
 
 
@@ -190,3 +190,14 @@ def contract_input(company: Company, commitment: Commitment, person: Participant
     for name, value in changes.items():
         setattr(data, name, value)
     return data
+
+
+def set_setting(session: Session, key: str, value: Any, by: str = "test") -> Any:
+    """Change a setting as an admin who has just read it (its current value is the token the save checks), then
+    compute again what it feeds, as the settings service does."""
+    from clausier import settings
+    from clausier.services import derived
+
+    saved = settings.set_value(session, key, value, by=by, expected=settings.tokens(session)[key])
+    derived.settings_changed(session, {key})
+    return saved

@@ -45,6 +45,29 @@ def in_background(reader: Callable[..., Any], *args: Any) -> Future:
     return _workers.submit(run)
 
 
+_TOPICS: dict[str, list[Any]] = {}  # topic → the cached readers (st.cache_resource / st.cache_data) that read it
+
+
+def reads(*topics: str) -> Callable[[Any], Any]:
+    """Register a page's own cached reader under what it reads (« contracts », « hours »…): ``changed(topic)`` after
+    a write clears it, whichever page wrote. No page imports another page to clear its caches."""
+
+    def register(reader: Any) -> Any:
+        for topic in topics:
+            _TOPICS.setdefault(topic, []).append(reader)
+        return reader
+
+    return register
+
+
+def changed(*topics: str) -> None:
+    """After a write: clear the readers of these topics, and the shared readers of this module."""
+    for topic in topics:
+        for reader in _TOPICS.get(topic, []):
+            reader.clear()
+    clear()
+
+
 def clear() -> None:
     """After a write that changes what the cached readers return."""
     st.cache_data.clear()
@@ -129,14 +152,14 @@ def filter_choices(database_url: str) -> dict:
 
 @st.cache_data(ttl=60, show_spinner="Calcul du bilan…")
 def _bilan(database_url: str, scope, period, today):
-    from clausier.reports import bilan
+    from clausier.services import bilans
 
     with session_scope() as session:
-        return bilan.compute(session, scope, period, today)
+        return bilans.compute(session, scope, period, today)
 
 
 def bilan(scope, period, today):
-    """The bilan of a scope over a period (``clausier.reports.bilan.compute``), at most a minute old."""
+    """The bilan of a scope over a period (``clausier.services.bilans.compute``), at most a minute old."""
     return _bilan(config.database_url(), scope, period, today)
 
 
@@ -181,16 +204,17 @@ def bilan_charts(scope, period, today) -> dict:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def _todo(database_url: str, login: str, as_of, shown: int):
+def _todo(database_url: str, login: str, as_of, shown: int, personal: bool):
     from clausier.services import dashboard
 
     with session_scope() as session:
-        return dashboard.todo_this_week(session, login, as_of, shown=shown)
+        return dashboard.todo_this_week(session, login, as_of, shown=shown, with_personal_data=personal)
 
 
-def todo_this_week(login: str, as_of, shown: int):
-    """The follow-ups to do this week for ``login`` and the team (home page)."""
-    return _todo(config.database_url(), login, as_of, shown)
+def todo_this_week(login: str, as_of, shown: int, personal: bool):
+    """The follow-ups to do this week for ``login`` and the team (home page); the phones only ``personal``
+    (``clausier.privacy.with_personal_data`` of the user)."""
+    return _todo(config.database_url(), login, as_of, shown, personal)
 
 
 @st.cache_data(ttl=300, show_spinner=False)

@@ -8,7 +8,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from clausier import privacy
 from clausier.reports import exports
+from clausier.services import audit
 from ui.db import session_scope
 from ui.widgets import current_user
 
@@ -16,7 +18,7 @@ from ui.widgets import current_user
 def _log(what: str, file_name: str, rows: int, personal_data: bool) -> None:
     """on_click of a download button: runs at the start of the rerun that follows the click."""
     with session_scope() as session:
-        exports.record_export(session, current_user(), what, file_name, rows, personal_data=personal_data)
+        audit.record_export(session, current_user(), what, file_name, rows, personal_data=personal_data)
 
 
 def download_buttons(
@@ -40,7 +42,7 @@ def download_buttons(
     function building the table (a long list read only on click): give then ``rows``, the count written in the
     journal. ``sheet``: the Excel sheet's name (default: ``title``, else ``basename``)."""
     user = current_user()
-    if not exports.may_export(user, personal_data=personal_data):
+    if not privacy.may_export(user, personal_data=personal_data):
         st.caption("Export réservé aux rôles Administrateur et Saisie : ce tableau contient des données personnelles.")
         return
     logged = personal_data if logged is None else logged

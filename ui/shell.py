@@ -32,19 +32,16 @@ def main() -> None:
         ).run()
         return
 
-    authenticator = auth.authenticator()
-    user = auth.login_gate(authenticator)
-    if user is not None:
-        with st.sidebar:
-            st.markdown("**Clausier**")
-            st.caption(md_escape(f"{user.name} · {user.role.label}"))
-            authenticator.logout("Se déconnecter", location="sidebar", key="clausier_logout", callback=auth.on_logout)
-        if not st.session_state.get("authentication_status"):  # just logged out: no rerun (the cookie must go)
-            st.info("Vous êtes déconnecté.")
-            user = auth.login_gate(authenticator)
+    user = auth.login_gate()  # checks this tab's login session in the database on every run
     if user is None:
         st.navigation(navigation.login_aliases(), position="hidden").run()
+        auth.sync_cookie()
         return
+    with st.sidebar:
+        st.markdown("**Clausier**")
+        st.caption(md_escape(f"{user.name} · {user.role.label}"))
+        auth.logout_button()
+        auth.sync_cookie()  # early in the run (the cookie's report comes sooner), last in the sidebar (moves nothing)
 
     if auth.must_change_password(user.login):
         st.warning("Votre mot de passe a été réinitialisé : choisissez-en un nouveau avant de continuer.")

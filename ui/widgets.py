@@ -119,6 +119,93 @@ def clear_edit_form(edit_prefix: str, loaded_key: str) -> None:
     st.session_state.pop(loaded_key, None)
 
 
+def seen(key: str, ident, token, *, prefix: str):
+    """What a form was drawn from (a version, a token, a snapshot of values), kept in the session for ``ident``
+    (the record shown) while the form's widgets (keys starting with ``prefix``) live; returns the kept one. A
+    save gives it back, so a colleague's save in between is refused, never overwritten — not what the database
+    holds at the click. Another ``ident``, or a form drawn anew (its widgets dropped: another page was opened
+    meanwhile), takes ``token`` again and fills the widgets again."""
+    kept = st.session_state.get(key)
+    names = [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]
+    if kept is None or kept[0] != ident or not names:
+        for name in names:
+            del st.session_state[name]
+        st.session_state.pop(f"{key}_conflict", None)
+        kept = st.session_state[key] = (ident, token)
+    return kept[1]
+
+
+def last_shown(key: str, ident, token):
+    """For one-click actions on what the page shows (no form to fill): the token (a version) the previous run
+    drew for ``ident`` — what the user saw when clicking — then this run's is kept for the next click. A
+    colleague's change that reached the screen only in the click's own run is refused, never overwritten."""
+    before = st.session_state.get(key)
+    st.session_state[key] = (ident, token)
+    return before[1] if before is not None and before[0] == ident else token
+
+
+def forget_seen(key: str, prefix: str | None = None) -> None:
+    """Drop what :func:`seen` kept (and the form's widgets, keys starting with ``prefix``): the next run draws the
+    form again from the database."""
+    st.session_state.pop(key, None)
+    st.session_state.pop(f"{key}_conflict", None)
+    if prefix:
+        for name in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
+            del st.session_state[name]
+
+
+def save_seen(
+    action, *, key: str, flash_key: str, message, errors_key: str | None = None, clear_prefix: str | None = None
+) -> None:
+    """One save of a form drawn from what :func:`seen` kept under ``key``. Done: ``message`` (or
+    ``message(result)``) for the next run, what was kept forgotten (and the widgets whose key starts with
+    ``clear_prefix``: filled again from the database), caches cleared. Someone else saved first
+    (``ConcurrentEditError``): the French message stays above the form (:func:`conflict_notice`) and what the user
+    typed is kept. Refused input: the messages by field in ``errors_key`` (else listed here), input kept."""
+    from clausier.db import ConcurrentEditError
+    from ui import cached
+    from ui.db import session_scope
+
+    try:
+        with session_scope() as session:
+            result = action(session)
+    except ConcurrentEditError as exc:
+        st.session_state[f"{key}_conflict"] = str(exc)
+        st.rerun()
+    except ValidationError as exc:
+        if errors_key:
+            st.session_state[errors_key] = exc.errors
+            st.rerun()
+        error("Rien n'a été enregistré :")
+        for reason in exc.errors.values():
+            error(reason)
+        return
+    except DomainError as exc:
+        error(str(exc))
+        return
+    if errors_key:
+        st.session_state.pop(errors_key, None)
+    forget_seen(key, clear_prefix)
+    # An action may return a warning (a French sentence) to show after its success.
+    warning = [("warning", result)] if isinstance(result, str) else []
+    st.session_state[flash_key] = [message(result) if callable(message) else message, *warning]
+    cached.clear()
+    st.rerun()
+
+
+def conflict_notice(key: str, prefix: str | None = None) -> None:
+    """Above a form saved with :func:`save_seen`: after a save refused because someone else saved first, the
+    French message, what the user typed still in the form, and a button that drops it and draws the form again
+    from the database (the colleague's version)."""
+    message = st.session_state.get(f"{key}_conflict")
+    if message is None:
+        return
+    error(message)
+    if st.button("Recharger la version enregistrée (abandonner ma saisie)", key=f"{key}_reload"):
+        forget_seen(key, prefix)
+        st.rerun()
+
+
 def save_edit(action, message: str, *, key: str, edit_prefix: str, loaded_key: str) -> None:
     """One write on a record shown in an edit form (errors in ``{key}_edit_errors``, messages in ``{key}_flash``).
     Done, or refused because someone else saved the record meanwhile: the form is filled again from the database
@@ -167,9 +254,11 @@ def create_and_edit_tabs(
     choose_first: str,
 ) -> None:
     """The « new » and « edit or archive » tabs of a directory screen (buyers, companies): ``form(prefix, errors,
-    current)`` draws the fields and returns the input; ``create(session, data)``, ``update(session, data)`` and
-    ``archive(session)`` write; ``created(data)``, ``saved(data)`` and ``archived()`` give the French messages.
-    ``record``: the entry chosen above (None: the edit tab says ``choose_first``)."""
+    current)`` draws the fields and returns the input; ``create(session, data)``, ``update(session, data,
+    version)`` and ``archive(session, version)`` write; ``created(data)``, ``saved(data)`` and ``archived()`` give
+    the French messages. ``record``: the entry chosen above (None: the edit tab says ``choose_first``); its
+    version is the one the edit form was first drawn with (a colleague's save in between is refused with a
+    message, what was typed kept), whose widgets' keys start with ``edit_prefix``."""
     new_tab, edit_tab = st.tabs(list(tabs))
     with new_tab:
         errors = st.session_state.get(f"{key}_create_errors", {})
@@ -188,19 +277,30 @@ def create_and_edit_tabs(
         if record is None:
             st.info(choose_first)
             return
+        version = seen(f"{key}_seen", record.id, record.version, prefix=edit_prefix)
+        conflict_notice(f"{key}_seen", edit_prefix)
         errors = st.session_state.get(f"{key}_edit_errors", {})
-        with st.form(f"{key}_edit_{record.id}_{record.version}"):
+        with st.form(f"{key}_edit_{record.id}"):
             data = form(edit_prefix, errors, record)
             submitted = st.form_submit_button("Enregistrer", type="primary")
         if submitted:
-            run_action(
-                lambda s: update(s, data),
+            save_seen(
+                lambda s: update(s, data, version),
+                key=f"{key}_seen",
                 errors_key=f"{key}_edit_errors",
                 flash_key=f"{key}_flash",
                 message=saved(data),
+                clear_prefix=edit_prefix,
             )
         if st.button("Désarchiver" if record.archived else "Archiver", key=f"{key}_archive"):
-            run_action(archive, errors_key=f"{key}_edit_errors", flash_key=f"{key}_flash", message=archived())
+            save_seen(
+                lambda s: archive(s, version),
+                key=f"{key}_seen",
+                errors_key=f"{key}_edit_errors",
+                flash_key=f"{key}_flash",
+                message=archived(),
+                clear_prefix=edit_prefix,
+            )
 
 
 def form_prefix(base: str) -> str:

@@ -28,13 +28,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from sqlmodel import Session
 
-from clausier.errors import PermissionDenied
 from clausier.formatting import fmt_number
-from clausier.services import audit
-from clausier.services.users import CurrentUser
-from models.enums import Role
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LOCAL_TZ = ZoneInfo("Europe/Paris")  # timestamps are stored in UTC; the team reads them in local time
@@ -238,24 +233,3 @@ def to_xlsx_bytes(frame: pd.DataFrame, sheet_name: str = "Export", title: str | 
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-# --- who may export, and the trace of it -------------------------------------------------------------------------
-
-
-def may_export(user: CurrentUser | None, *, personal_data: bool) -> bool:
-    """Any logged-in user may export a table; one holding personal data only ``admin`` and ``saisie`` (DESIGN §1)."""
-    if user is None:
-        return False
-    return user.can(Role.SAISIE) if personal_data else True
-
-
-def record_export(
-    session: Session, user: CurrentUser | None, what: str, file_name: str, rows: int, *, personal_data: bool
-) -> None:
-    """Log one download in the audit trail (action « export »); refused when the role may not export it."""
-    if not may_export(user, personal_data=personal_data):
-        raise PermissionDenied("Votre rôle ne permet pas d'exporter des données personnelles.")
-    assert user is not None
-    detail = " — données personnelles" if personal_data else ""
-    audit.record(session, user.login, "export", what[:60], "", f"{file_name} : {rows} ligne(s){detail}")

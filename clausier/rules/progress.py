@@ -523,3 +523,40 @@ def roll_up_columns(
         count=np.bincount(groups, minlength=size).astype(np.int64),
         status=status,
     )
+
+
+# --- levels and filters of the progress screens (used by the services and by the bilans' layout) ---
+
+
+class Level(str, Enum):
+    LOT = "lot"
+    OPERATION = "operation"
+    BUYER = "buyer"
+    COMPANY = "company"
+    TERRITORY = "territory"
+
+    @property
+    def label(self) -> str:
+        return LEVEL_LABELS[self]
+
+
+LEVEL_LABELS = {
+    Level.LOT: "Lot",
+    Level.OPERATION: "Opération",
+    Level.BUYER: "Donneur d'ordre",
+    Level.COMPANY: "Entreprise",
+    Level.TERRITORY: "Territoire",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Filters of the progress screens. ``period_start``/``period_end`` limit the months of hours counted (and
+    the expected hours to that period); ``territory`` is an EPCI code of the operation's commune (CUD, CCHF)."""
+
+    buyer_id: int | None = None
+    operation_id: int | None = None
+    company_id: int | None = None
+    territory: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None

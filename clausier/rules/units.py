@@ -38,3 +38,9 @@ def basis_points(percent: object, what: str = "Taux") -> int:
 def hundredths(hours: object, what: str = "Heures") -> int:
     """151,67 (h) → 15167."""
     return _scaled(hours, what, 100)
+
+
+def in_units(stored):
+    """Hundredths (hours), cents (money) or basis points (rates) as the number shown — 15167 → 151.67 —, for a
+    value, None (left None), or a numpy/pandas column. The one way pages turn stored integers into numbers."""
+    return None if stored is None else stored / 100

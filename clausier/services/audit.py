@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from clausier import privacy
+from clausier.access import CurrentUser
+from clausier.errors import PermissionDenied
 from models import AuditEvent
 
 
@@ -22,3 +25,14 @@ def recent(session: Session, limit: int = 500, who: str | None = None, action: s
     if action:
         query = query.where(AuditEvent.action == action)
     return list(session.exec(query))
+
+
+def record_export(
+    session: Session, user: CurrentUser | None, what: str, file_name: str, rows: int, *, personal_data: bool
+) -> None:
+    """Log one download in the audit trail (action « export »); refused when the role may not export it."""
+    if not privacy.may_export(user, personal_data=personal_data):
+        raise PermissionDenied("Votre rôle ne permet pas d'exporter des données personnelles.")
+    assert user is not None
+    detail = " — données personnelles" if personal_data else ""
+    record(session, user.login, "export", what[:60], "", f"{file_name} : {rows} ligne(s){detail}")

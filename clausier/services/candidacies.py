@@ -1,7 +1,11 @@
 """Positionnements (DESIGN §3.5): participants put forward for an offer, moved step by step through the rules of
 ``clausier.rules.candidacy``; every move is kept in ``CandidacyEvent`` (who, when, from, to, note) and audited.
 
-Every write checks the role (saisie or admin), refuses a stale move (``version``), and never commits."""
+Every write checks the role (saisie or admin), refuses a stale move (``version``), and never commits.
+
+The phone of the person, the comment of the phone check, the refusal reason and the notes of the steps are personal
+data (``clausier.privacy``): :func:`detail` and :func:`history` give them only when asked with
+``with_personal_data=True``."""
 
 from __future__ import annotations
 
@@ -273,9 +277,9 @@ class HistoryRow:
 
 @dataclass(frozen=True)
 class CandidacyDetail:
-    candidacy: Candidacy
+    candidacy: Candidacy  # without the personal data: a detached copy, check comment and refusal reason blank
     participant: str
-    phone: str
+    phone: str  # "" unless read with the personal data
     offer: JobOffer
     company: str
     eligibility: EligibilityStatus  # on the offer's start date
@@ -284,9 +288,10 @@ class CandidacyDetail:
     hired: int  # people already hired on the offer
 
 
-def history(session: Session, candidacy_id: int) -> list[HistoryRow]:
+def history(session: Session, candidacy_id: int, *, with_personal_data: bool = False) -> list[HistoryRow]:
+    """The steps of a candidacy, the oldest first; their notes only ``with_personal_data``."""
     return [
-        HistoryRow(e.at, e.by, e.from_status, e.to_status, e.comment)
+        HistoryRow(e.at, e.by, e.from_status, e.to_status, e.comment if with_personal_data else "")
         for e in session.execute(
             select(CandidacyEvent)
             .where(CandidacyEvent.candidacy_id == candidacy_id)
@@ -295,21 +300,26 @@ def history(session: Session, candidacy_id: int) -> list[HistoryRow]:
     ]
 
 
-def detail(session: Session, candidacy_id: int) -> CandidacyDetail:
+def detail(session: Session, candidacy_id: int, *, with_personal_data: bool = False) -> CandidacyDetail:
+    """A candidacy with its person, offer, eligibility, history and next moves; the phone, the check's comment,
+    the refusal reason and the steps' notes only ``with_personal_data``."""
     candidacy = session.get(Candidacy, candidacy_id)
     if candidacy is None:
         raise DomainError("Ce positionnement n'existe plus.")
     offer = session.get(JobOffer, candidacy.offer_id)
     person = session.get(Participant, candidacy.participant_id)
     company = session.get(Company, offer.company_id)
+    shown = candidacy
+    if not with_personal_data:  # a copy never added to the session: the record itself is left as it is
+        shown = Candidacy(**{**candidacy.model_dump(), "check_comment": "", "refusal_reason": ""})
     return CandidacyDetail(
-        candidacy=candidacy,
+        candidacy=shown,
         participant=_name(person),
-        phone=person.phone,
+        phone=person.phone if with_personal_data else "",
         offer=offer,
         company=company.name,
         eligibility=eligibility_at(session, person.id, offer.start_date),
-        history=history(session, candidacy_id),
+        history=history(session, candidacy_id, with_personal_data=with_personal_data),
         actions=rules.allowed_actions(candidacy.status),
         hired=_hired_count(session, offer.id),
     )

@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlmodel import Session
 
-from clausier.db import update_versioned
+from clausier.db import ConcurrentEditError, update_versioned
 from clausier.errors import DomainError, ValidationError
 from clausier.rules.hours import insertion_hours_h100
 from clausier.rules.siret import check_siret
@@ -664,21 +664,39 @@ class CommitmentRow:
     hours: HoursSummary
 
 
+def award_token(session: Session, lot_id: int) -> str:
+    """What the award of a lot is made of now: its commitments' ids and versions (``"12:3,15:1"``, ``""`` for a lot
+    not awarded yet). The award form keeps the token it was drawn with; :func:`award_lot` refuses a save when
+    the token changed meanwhile (someone else awarded the lot, or changed one of its commitments)."""
+    rows = session.execute(
+        select(Commitment.id, Commitment.version).where(Commitment.lot_id == lot_id).order_by(Commitment.id)
+    ).all()
+    return ",".join(f"{commitment_id}:{version}" for commitment_id, version in rows)
+
+
 def award_lot(
     session: Session,
     user: CurrentUser,
     lot_id: int,
+    expected: str,
     shares: list[Share],
     usual_modality: Modality = Modality.DIRECT_HIRE,
     pooling_allowed: bool = False,
 ) -> list[Commitment]:
     """Award a lot to one company or to a group (co-traitance): the split must add up exactly to the lot's
     contractual hours (§3.1). Replaces the lot's previous award; a company that already has hours on the lot
-    cannot be taken out of it."""
+    cannot be taken out of it. ``expected``: the :func:`award_token` the form was drawn with — an award saved by
+    someone else in between is refused (``ConcurrentEditError``), never silently replaced."""
     require(user, Role.SAISIE)
-    lot = session.get(Lot, lot_id)
+    # The lot's row is locked first (an UPDATE that changes nothing: PostgreSQL locks the row, SQLite takes its
+    # write lock), so that two awards of one lot run one after the other and the second sees the first's result.
+    lot_t = Lot.__table__
+    locked = session.execute(update(lot_t).where(lot_t.c.id == lot_id).values(version=lot_t.c.version)).rowcount
+    lot = session.get(Lot, lot_id, populate_existing=True) if locked else None
     if lot is None:
         raise DomainError("Lot introuvable.")
+    if award_token(session, lot_id) != expected:
+        raise ConcurrentEditError(f"l'attribution du lot « {lot.reference} »")
     errors: dict[str, str] = {}
     if not shares:
         errors["shares"] = "Choisissez au moins une entreprise attributaire."
@@ -703,7 +721,10 @@ def award_lot(
     if not errors and sum(parsed.values()) != lot.hours_contractual_h100:
         errors["shares"] = str(SplitMismatch(sum(parsed.values()), lot.hours_contractual_h100))
     existing = {
-        c.company_id: c for c in session.execute(select(Commitment).where(Commitment.lot_id == lot_id)).scalars()
+        c.company_id: c
+        for c in session.execute(
+            select(Commitment).where(Commitment.lot_id == lot_id).execution_options(populate_existing=True)
+        ).scalars()
     }
     for company_id, commitment in existing.items():
         if company_id not in parsed:
@@ -718,21 +739,32 @@ def award_lot(
     if errors:
         raise ValidationError(errors)
 
-    result = []
+    what = f"l'attribution du lot « {lot.reference} »"
+    commitment_t = Commitment.__table__
     for company_id, commitment in existing.items():
-        if company_id not in parsed:
-            session.delete(commitment)
-    session.flush()
+        if company_id not in parsed:  # each write names the version read above: nothing changes it unseen
+            removed = session.execute(
+                delete(commitment_t).where(
+                    commitment_t.c.id == commitment.id, commitment_t.c.version == commitment.version
+                )
+            ).rowcount
+            if removed != 1:
+                raise ConcurrentEditError(what)
+            session.expunge(commitment)
+    result = []
     for company_id, hours in parsed.items():
+        values = {
+            "hours_committed_h100": hours,
+            "usual_modality": Modality(usual_modality),
+            "pooling_allowed": pooling_allowed,
+        }
         commitment = existing.get(company_id)
         if commitment is None:
-            commitment = Commitment(lot_id=lot_id, company_id=company_id)
+            commitment = Commitment(lot_id=lot_id, company_id=company_id, **values)
+            session.add(commitment)
         else:
-            commitment.version += 1
-        commitment.hours_committed_h100 = hours
-        commitment.usual_modality = Modality(usual_modality)
-        commitment.pooling_allowed = pooling_allowed
-        session.add(commitment)
+            update_versioned(session, Commitment, commitment.id, commitment.version, what, **values)
+            session.expire(commitment)
         result.append(commitment)
     session.flush()
     audit.record(

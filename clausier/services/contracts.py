@@ -3,7 +3,10 @@ modality; the checks of what is typed; the list with its filters; the hours stat
 
 Hours entries carry a ``contract_id`` column that the hours import does not fill: :func:`link_hours` links the
 entries of a contract's (commitment, participant) whose month falls within its dates, when the contract is saved,
-and :func:`link_unlinked_hours` does it for every entry still without a contract (after an import)."""
+and :func:`link_unlinked_hours` does it for every entry still without a contract (after an import).
+
+A contract's notes and the participants' birth dates are personal data (``clausier.privacy``): the reading functions
+give them only when asked with ``with_personal_data=True``."""
 
 from __future__ import annotations
 
@@ -19,9 +22,10 @@ from clausier.errors import DomainError, ValidationError
 from clausier.formatting import fmt_date
 from clausier.rules import eligibility
 from clausier.rules.followup import check_end
-from clausier.rules.names import ascii_fold
+from clausier.rules.names import ascii_fold, person_label
 from clausier.rules.units import hundredths
-from clausier.services import audit
+from clausier.services import audit, derived
+from clausier.services.derived import contract_period_end, link_unlinked_hours, sync_participant_status  # noqa: F401
 from clausier.services.users import CurrentUser, require
 from models import (
     Candidacy,
@@ -38,7 +42,7 @@ from models import (
     Participant,
     User,
 )
-from models.enums import CompanyKind, ContractOutcome, Modality, ParticipantStatus, Role
+from models.enums import CompanyKind, ContractOutcome, Modality, Role
 
 # Who may be the legal employer of a person provided to the user company (mise à disposition).
 PROVIDER_KINDS = (CompanyKind.ETTI, CompanyKind.AI, CompanyKind.GEIQ, CompanyKind.TEMP_AGENCY)
@@ -130,7 +134,7 @@ class ContractRow:
     version: int
     participant_id: int
     participant: str
-    birth_date: date | None
+    birth_date: date | None  # None unless read with the personal data
     employer: str
     user_company: str
     commitment: str  # « Operation — REF label », or "" without a commitment
@@ -166,11 +170,6 @@ class HoursRow:
 # --- reading ----------------------------------------------------------------------------------------------------
 
 
-def person_label(last_name: str, first_name: str, birth_date: date | None = None) -> str:
-    name = f"{last_name.upper()} {first_name}".strip()
-    return f"{name} (né(e) le {fmt_date(birth_date)})" if birth_date else name
-
-
 def form_choices(session: Session) -> FormChoices:
     companies: dict[int, str] = {}
     kinds: dict[int, CompanyKind] = {}
@@ -198,8 +197,11 @@ def user_names(session: Session) -> dict[str, str]:
     return dict(session.execute(select(User.login, User.name).where(User.active.is_(True)).order_by(User.name)).all())
 
 
-def find_participants(session: Session, search: str, limit: int = 50) -> dict[int, str]:
-    """Participants whose name holds every word typed (without accents nor case), by name; at most ``limit``."""
+def find_participants(
+    session: Session, search: str, limit: int = 50, *, with_personal_data: bool = False
+) -> dict[int, str]:
+    """Participants whose name holds every word typed (without accents nor case), by name; at most ``limit``.
+    Labelled with the birth date (to tell namesakes apart) only ``with_personal_data``."""
     words = ascii_fold(search).lower().split()
     if not words:
         return {}
@@ -209,10 +211,11 @@ def find_participants(session: Session, search: str, limit: int = 50) -> dict[in
     for word in words:
         query = query.where(Participant.name_key.contains(word, autoescape=True))
     rows = session.execute(query.order_by(Participant.last_name, Participant.first_name).limit(limit)).all()
-    return {pid: person_label(last, first, born) for pid, last, first, born in rows}
+    return {pid: person_label(last, first, born if with_personal_data else None) for pid, last, first, born in rows}
 
 
-def participant_labels(session: Session, ids: list[int]) -> dict[int, str]:
+def participant_labels(session: Session, ids: list[int], *, with_personal_data: bool = False) -> dict[int, str]:
+    """« NAME First name » of these participants, with the birth date only ``with_personal_data``."""
     ids = [i for i in ids if i is not None]
     if not ids:
         return {}
@@ -221,7 +224,7 @@ def participant_labels(session: Session, ids: list[int]) -> dict[int, str]:
             Participant.id.in_(ids)
         )
     ).all()
-    return {pid: person_label(last, first, born) for pid, last, first, born in rows}
+    return {pid: person_label(last, first, born if with_personal_data else None) for pid, last, first, born in rows}
 
 
 def commitments_of(session: Session, company_id: int | None) -> dict[int, str]:
@@ -238,8 +241,12 @@ def commitments_of(session: Session, company_id: int | None) -> dict[int, str]:
     return {cid: f"{op} — {ref} {label}" for cid, ref, label, op in rows}
 
 
-def get_contract(session: Session, contract_id: int) -> EmploymentContract | None:
-    return session.get(EmploymentContract, contract_id)
+def get_contract(session: Session, contract_id: int, *, with_personal_data: bool = False) -> EmploymentContract | None:
+    """The contract; without the personal data, a detached copy whose notes are blank (never written back)."""
+    contract = session.get(EmploymentContract, contract_id)
+    if contract is None or with_personal_data:
+        return contract
+    return EmploymentContract(**{**contract.model_dump(), "notes": ""})
 
 
 def input_of(contract: EmploymentContract) -> ContractInput:
@@ -293,10 +300,6 @@ def defaults_from_candidacy(session: Session, candidacy_id: int) -> ContractInpu
     )
 
 
-def _period_end(actual_end: date | None, planned_end: date | None) -> date | None:
-    return actual_end or planned_end
-
-
 def _contract_conditions(filters: ContractFilters) -> list:
     c = EmploymentContract
     conditions = []
@@ -333,9 +336,14 @@ def _chunks(ids: list, size: int = 900):
 
 
 def list_contracts(
-    session: Session, filters: ContractFilters = ContractFilters(), limit: int | None = None
+    session: Session,
+    filters: ContractFilters = ContractFilters(),
+    limit: int | None = None,
+    *,
+    with_personal_data: bool = False,
 ) -> list[ContractRow]:
-    """Contracts matching the filters, the newest start first (all of them, or the first ``limit``).
+    """Contracts matching the filters, the newest start first (all of them, or the first ``limit``); the
+    participants' birth dates only ``with_personal_data``.
 
     The contracts are read alone, then the names of their people, companies and lots by primary key: the
     database never walks the participants to join them (50,000 at size L)."""
@@ -376,7 +384,7 @@ def list_contracts(
                 Participant.id.in_(chunk)
             )
         ):
-            people[pid] = (person_label(last, first), born)
+            people[pid] = (person_label(last, first), born if with_personal_data else None)
     for chunk in _chunks(company_ids):
         companies.update(session.execute(select(Company.id, Company.name).where(Company.id.in_(chunk))).all())
     for chunk in _chunks(commitment_ids):
@@ -425,7 +433,7 @@ def _month(day: date) -> date:
 
 def _matching(contract: EmploymentContract):
     """SQL condition: the hours entries of the contract's commitment and person in a month of its period."""
-    end = _period_end(contract.actual_end, contract.planned_end)
+    end = contract_period_end(contract.actual_end, contract.planned_end)
     condition = and_(
         HoursEntry.commitment_id == contract.commitment_id,
         HoursEntry.participant_id == contract.participant_id,
@@ -476,39 +484,6 @@ def link_hours(session: Session, contract_id: int) -> int:
         update(table).where(table.c.contract_id.is_(None), _matching(contract)).values(contract_id=contract_id)
     )
     return result.rowcount or 0
-
-
-def link_unlinked_hours(session: Session, batch_id: int | None = None) -> int:
-    """Attach every hours entry that names no contract (of one import batch, when given) to the contract of its
-    commitment and person whose period holds its month (the one that started last, when two do); returns how
-    many were attached. The hours import calls it for its batch, in its transaction."""
-    c = EmploymentContract
-    query = (
-        select(HoursEntry.id, HoursEntry.month, c.id, c.start_date, c.actual_end, c.planned_end)
-        .join(
-            c,
-            and_(c.commitment_id == HoursEntry.commitment_id, c.participant_id == HoursEntry.participant_id),
-        )
-        .where(HoursEntry.contract_id.is_(None))
-    )
-    if batch_id is not None:
-        query = query.where(HoursEntry.import_batch_id == batch_id)
-    rows = session.execute(query).all()
-    chosen: dict[int, tuple[date, int]] = {}
-    for entry_id, month, contract_id, start, actual, planned in rows:
-        end = _period_end(actual, planned)
-        if month < _month(start) or (end is not None and month > end):
-            continue
-        if entry_id not in chosen or chosen[entry_id] < (start, contract_id):
-            chosen[entry_id] = (start, contract_id)
-    table = HoursEntry.__table__
-    by_contract: dict[int, list[int]] = {}
-    for entry_id, (_start, contract_id) in chosen.items():
-        by_contract.setdefault(contract_id, []).append(entry_id)
-    for contract_id, entry_ids in by_contract.items():
-        for i in range(0, len(entry_ids), 500):
-            session.execute(update(table).where(table.c.id.in_(entry_ids[i : i + 500])).values(contract_id=contract_id))
-    return len(chosen)
 
 
 # --- checks -----------------------------------------------------------------------------------------------------
@@ -660,10 +635,10 @@ def _checked(
         and not {"commitment_id", "planned_end", "actual_end"} & errors.keys()
     ):
         other = _overlapping(
-            session, participant.id, values["commitment_id"], start, _period_end(actual, planned), contract_id
+            session, participant.id, values["commitment_id"], start, contract_period_end(actual, planned), contract_id
         )
         if other is not None:
-            other_end = _period_end(other.actual_end, other.planned_end)
+            other_end = contract_period_end(other.actual_end, other.planned_end)
             until = f"au {fmt_date(other_end)}" if other_end else "sans date de fin"
             errors["start_date"] = (
                 f"Cette personne a déjà un contrat sur cet engagement (n° {other.id}, du {fmt_date(other.start_date)} "
@@ -703,34 +678,9 @@ def _employer_problem(employer: Company, user_company: Company, modality: Modali
 # --- writing ----------------------------------------------------------------------------------------------------
 
 
-def sync_participant_status(session: Session, participant_id: int, today: date) -> None:
-    """« En emploi » while the person has a running contract (started, no actual end), « Disponible » again when
-    none is left; a person who left the scheme (« sorti ») is not touched."""
-    participant = session.get(Participant, participant_id)
-    if participant is None or participant.status is ParticipantStatus.EXITED:
-        return
-    running = session.execute(
-        select(EmploymentContract.id).where(
-            EmploymentContract.participant_id == participant_id,
-            EmploymentContract.start_date <= today,
-            EmploymentContract.actual_end.is_(None),
-        )
-    ).first()
-    wanted = ParticipantStatus.IN_EMPLOYMENT if running else ParticipantStatus.ACTIVE
-    if participant.status is not wanted:
-        table = Participant.__table__
-        session.execute(
-            update(table).where(table.c.id == participant_id).values(status=wanted.value, version=table.c.version + 1)
-        )
-        session.expire(participant)
-
-
 def _refresh_next_due(session: Session, contract_id: int) -> None:
-    """The next follow-up due kept on the contract, computed again (``followup`` imports this module: imported
-    here)."""
-    from clausier.services import followup
-
-    followup.refresh_next_due(session, [contract_id])
+    """The next follow-up due kept on the contract, computed again."""
+    derived.followup_changed(session, [contract_id])
 
 
 def _summary(session: Session, values: dict) -> str:

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from clausier.services import followup
+from clausier.services import derived, followup
 from models import Buyer, Commitment, CommitmentHours, CommitmentMonthHours, JobOffer, Lot, Operation, Participant
 from models.enums import OfferStatus, ParticipantStatus
 
@@ -113,13 +113,17 @@ class WeekTodo:
     six_months_team: int
 
 
-def todo_this_week(session: Session, login: str, as_of: date, shown: int = 10) -> WeekTodo:
+def todo_this_week(
+    session: Session, login: str, as_of: date, shown: int = 10, *, with_personal_data: bool = False
+) -> WeekTodo:
     """Counts from the next due dates kept on the contracts (one indexed query); names and companies only for the
-    user's first ``shown`` rows."""
-    limits = followup.follow_up_settings(session)
+    user's first ``shown`` rows, their phones only ``with_personal_data``."""
+    limits = derived.follow_up_settings(session)
     counts = followup.due_counts(session, as_of)
     mine = followup.soonest_due(session, login, as_of, shown)
-    details = followup.running_contracts(session, contract_ids=[cid for cid, _ in mine], limits=limits)
+    details = followup.running_contracts(
+        session, contract_ids=[cid for cid, _ in mine], limits=limits, with_personal_data=with_personal_data
+    )
     six = followup.six_month_due_counts(session, as_of, limits=limits)
     mine_count, mine_overdue = counts.get(login, (0, 0))
     return WeekTodo(

@@ -735,7 +735,8 @@ def create_operation_from_market(
             companies.append(company)
     if len(market.holders) == 1 and len(companies) == 1 and lot.hours_contractual_h100 > 0:
         hours = Decimal(lot.hours_contractual_h100) / 100
-        clauses.award_lot(session, user, lot.id, [clauses.Share(company_id=companies[0].id, hours=hours)])
+        share = clauses.Share(company_id=companies[0].id, hours=hours)
+        clauses.award_lot(session, user, lot.id, "", [share])  # "": the lot is new, not awarded yet
         summary.append(f"engagement de {fmt_hours(lot.hours_contractual_h100)} pour « {companies[0].name} »")
 
     batch = _import_batch(session, decp_file, user.login)

@@ -2,6 +2,9 @@
 a contract's log of calls, mails and site visits, the end of a contract with its outcome, and the situation six
 months later. The due dates are computed by ``clausier.rules.followup`` from the contract and its log.
 
+The participants' phones and the notes of the log are personal data (``clausier.privacy``): the reading functions
+give them only when asked with ``with_personal_data=True``, blank otherwise.
+
 Each contract also keeps its next follow-up due (``next_due_on``, ``next_due_kind``), so that the home page counts
 them with one indexed query instead of walking every running contract's log: every write that can change it (a
 contract created or edited, a follow-up logged, an end recorded, a follow-up setting changed, the demo data) calls
@@ -10,32 +13,32 @@ compares the kept values with the computed ones (tests); :func:`due_counts` and 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy import case, func, select
 from sqlmodel import Session
 
-from clausier import settings
 from clausier.db import update_versioned
 from clausier.errors import DomainError, ValidationError
 from clausier.formatting import fmt_date
 from clausier.rules import followup as rules
 from clausier.rules.followup import Due, DueKind, FollowUpSettings
+from clausier.rules.names import person_label
 from clausier.services import audit
-from clausier.services.contracts import person_label, sync_participant_status
+from clausier.services.derived import (  # the next follow-up due is kept data: computed there, named here too
+    NO_CONTACT,
+    contact_logs,
+    follow_up_settings,
+    refresh_next_due,
+    running_conditions,
+    sync_participant_status,
+)
 from clausier.services.users import CurrentUser, require
 from models import Company, ContractType, EmploymentContract, FollowUp, Participant
 from models.enums import ContractOutcome, FollowUpKind, Role, SixMonthOutcome
 
 NOTES_LIMIT = 4000
-NO_CONTACT = rules.ContactLog()
-CHUNK = 900  # contract ids per IN list (below the 999 bound parameters of older SQLite versions)
-
-
-def follow_up_settings(session: Session) -> FollowUpSettings:
-    return FollowUpSettings.from_values(settings.get_all(session))
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class ContractDue:
     version: int
     participant_id: int
     participant: str
-    phone: str
+    phone: str  # "" unless read with the personal data
     employer: str
     user_company: str
     contract_type: str
@@ -69,7 +72,7 @@ class SixMonthDue:
     version: int
     participant_id: int
     participant: str
-    phone: str
+    phone: str  # "" unless read with the personal data
     user_company: str
     contract_type: str
     start_date: date
@@ -81,6 +84,18 @@ class SixMonthDue:
     @property
     def label(self) -> str:
         return f"n° {self.contract_id} — {self.participant} — {self.user_company} — fin le {fmt_date(self.actual_end)}"
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One follow-up of a contract's log; ``notes`` blank unless read with the personal data."""
+
+    id: int
+    on: date
+    kind: FollowUpKind
+    by: str
+    notes: str
+    next_due: date | None
 
 
 @dataclass
@@ -99,62 +114,18 @@ class FollowUpInput:
 def _names(session: Session, model, ids_query) -> dict:
     """Names of the rows of ``model`` whose id is in ``ids_query`` (a subquery: the database looks them up by
     primary key, instead of walking the whole table to join it)."""
-    if model is Participant:
-        rows = session.execute(
-            select(Participant.id, Participant.last_name, Participant.first_name, Participant.phone).where(
-                Participant.id.in_(ids_query)
-            )
-        )
-        return {pid: (person_label(last, first), phone) for pid, last, first, phone in rows}
     return dict(session.execute(select(model.id, model.name).where(model.id.in_(ids_query))).all())
 
 
-def _running_conditions(in_charge: str | None, contract_ids: list[int] | None) -> list:
-    c = EmploymentContract
-    conditions = [c.actual_end.is_(None)]
-    if in_charge is not None:
-        conditions.append(c.in_charge == in_charge)
-    if contract_ids is not None:
-        conditions.append(c.id.in_(contract_ids))
-    return conditions
-
-
-def _logs(session: Session, conditions: list) -> dict[int, rules.ContactLog]:
-    """The :class:`ContactLog` of the contracts meeting ``conditions``, from their follow-ups (read from the
-    contracts, by the follow-ups' index; the kind comes as « site visit or not », cheaper to read than the enum)."""
-    c, f = EmploymentContract, FollowUp
-    visit = case((f.kind == FollowUpKind.SITE_VISIT, 1), else_=0)
-    contacts: dict[int, list[tuple[date, FollowUpKind, date | None]]] = defaultdict(list)
-    for contract_id, on, is_visit, next_due in session.execute(
-        select(f.contract_id, f.on, visit, f.next_due)
-        .select_from(c)
-        .join(f, f.contract_id == c.id)
-        .where(*conditions, f.on >= c.start_date)
-    ):
-        contacts[contract_id].append((on, FollowUpKind.SITE_VISIT if is_visit else FollowUpKind.CALL, next_due))
-    return {cid: rules.log_of(found, date.min) for cid, found in contacts.items()}
-
-
-def follow_up_dues(
-    session: Session,
-    *,
-    in_charge: str | None = None,
-    contract_ids: list[int] | None = None,
-    limits: FollowUpSettings | None = None,
-) -> list[tuple[int, str, Due | None]]:
-    """(contract id, person in charge, next follow-up due) of every contract without an actual end (or those of
-    ``in_charge``, or these ids): the due dates alone, for counts."""
-    limits = limits or follow_up_settings(session)
-    c = EmploymentContract
-    conditions = _running_conditions(in_charge, contract_ids)
-    logs = _logs(session, conditions)
-    result = []
-    for cid, who, start, planned in session.execute(
-        select(c.id, c.in_charge, c.start_date, c.planned_end).where(*conditions)
-    ):
-        log = logs.get(cid, NO_CONTACT)
-        result.append((cid, who, rules.next_follow_up(start, planned, None, log, limits)))
-    return result
+def _people(session: Session, ids_query, with_personal_data: bool) -> dict[int, tuple[str, str]]:
+    """id → (« NAME First name », phone) of the participants whose id is in ``ids_query``; the phone read only
+    with the personal data ("" otherwise)."""
+    p = Participant
+    if not with_personal_data:  # the phones are not even read
+        rows = session.execute(select(p.id, p.last_name, p.first_name).where(p.id.in_(ids_query)))
+        return {pid: (person_label(last, first), "") for pid, last, first in rows}
+    rows = session.execute(select(p.id, p.last_name, p.first_name, p.phone).where(p.id.in_(ids_query)))
+    return {pid: (person_label(last, first), phone) for pid, last, first, phone in rows}
 
 
 def running_contracts(
@@ -163,13 +134,15 @@ def running_contracts(
     in_charge: str | None = None,
     contract_ids: list[int] | None = None,
     limits: FollowUpSettings | None = None,
+    with_personal_data: bool = False,
 ) -> list[ContractDue]:
     """Every contract without an actual end (or those of ``in_charge``, or these ids), with its next follow-up due
-    computed from its dates and its log; the soonest due first."""
+    computed from its dates and its log; the soonest due first. The participants' phones only
+    ``with_personal_data``."""
     limits = limits or follow_up_settings(session)
     c = EmploymentContract
-    conditions = _running_conditions(in_charge, contract_ids)
-    logs = _logs(session, conditions)
+    conditions = running_conditions(in_charge, contract_ids)
+    logs = contact_logs(session, conditions)
     rows = session.execute(
         select(
             c.id,
@@ -183,7 +156,7 @@ def running_contracts(
             c.in_charge,
         ).where(*conditions)
     ).all()
-    people = _names(session, Participant, select(c.participant_id).where(*conditions))
+    people = _people(session, select(c.participant_id).where(*conditions), with_personal_data)
     companies = _names(
         session,
         Company,
@@ -248,10 +221,15 @@ def six_month_due_counts(session: Session, as_of: date, *, limits: FollowUpSetti
 
 
 def six_month_due(
-    session: Session, as_of: date, *, in_charge: str | None = None, limits: FollowUpSettings | None = None
+    session: Session,
+    as_of: date,
+    *,
+    in_charge: str | None = None,
+    limits: FollowUpSettings | None = None,
+    with_personal_data: bool = False,
 ) -> list[SixMonthDue]:
     """Ended contracts whose situation six months after the end is due (``outcome_after_months``) and not
-    recorded yet, the oldest due first."""
+    recorded yet, the oldest due first. The participants' phones only ``with_personal_data``."""
     limits = limits or follow_up_settings(session)
     c = EmploymentContract
     conditions = _six_month_conditions(as_of, limits, in_charge)
@@ -268,7 +246,7 @@ def six_month_due(
             c.in_charge,
         ).where(*conditions)
     ).all()
-    people = _names(session, Participant, select(c.participant_id).where(*conditions))
+    people = _people(session, select(c.participant_id).where(*conditions), with_personal_data)
     companies = _names(session, Company, select(c.user_company_id).where(*conditions))
     types = dict(session.execute(select(ContractType.code, ContractType.label)).all())
     result = []
@@ -303,87 +281,6 @@ def six_month_due(
 # --- the next follow-up due kept on each contract ---------------------------------------------------------------
 
 
-def _chunks(ids: list[int], size: int = CHUNK):
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
-
-
-def _stored(due: Due | None) -> tuple[date | None, str | None]:
-    return (due.on, due.kind.value) if due is not None else (None, None)
-
-
-def refresh_next_due(
-    session: Session, contract_ids: list[int] | None = None, limits: FollowUpSettings | None = None
-) -> int:
-    """Compute again the next follow-up due kept on these contracts (every contract when None) from their dates
-    and logs, as :func:`follow_up_dues` does, and store it: None for an ended contract. Returns how many running
-    contracts were computed. The contract's ``version`` is not bumped: the value is derived, a form open on the
-    contract stays valid.
-
-    The contracts' rows are locked first (``FOR UPDATE`` on PostgreSQL; SQLite has one writer at a time): two
-    users logging a follow-up on one contract at once, the second waits for the first to commit, then reads both
-    follow-ups and the settings, instead of storing a date computed without the first one."""
-    table = EmploymentContract.__table__
-    clear = update(table).values(next_due_on=None, next_due_kind=None)
-    ended = table.c.actual_end.is_not(None)
-    lock = select(table.c.id).order_by(table.c.id).with_for_update()
-    ids = None if contract_ids is None else sorted({int(i) for i in contract_ids})
-    if ids is None:
-        session.execute(lock.where(table.c.actual_end.is_(None))).all()
-    else:
-        for chunk in _chunks(ids):
-            session.execute(lock.where(table.c.id.in_(chunk))).all()
-    limits = limits or follow_up_settings(session)
-    if ids is None:
-        dues = follow_up_dues(session, limits=limits)
-        session.execute(clear.where(ended, or_(table.c.next_due_on.is_not(None), table.c.next_due_kind.is_not(None))))
-    else:
-        dues = []
-        for chunk in _chunks(ids):
-            dues += follow_up_dues(session, contract_ids=chunk, limits=limits)
-            session.execute(clear.where(ended, table.c.id.in_(chunk)))
-    rows = []
-    for cid, _who, due in dues:
-        on, kind = _stored(due)
-        rows.append({"b_id": cid, "b_on": on, "b_kind": kind})
-    if rows:  # one UPDATE by primary key, executed for every row (executemany)
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(next_due_on=bindparam("b_on"), next_due_kind=bindparam("b_kind")),
-            rows,
-        )
-    wanted = None if ids is None else set(ids)
-    for obj in list(session.identity_map.values()):  # contracts loaded in this session: read the new values
-        if isinstance(obj, EmploymentContract) and (wanted is None or obj.id in wanted):
-            session.expire(obj, ["next_due_on", "next_due_kind"])
-    return len(rows)
-
-
-def next_due_mismatches(
-    session: Session, limits: FollowUpSettings | None = None
-) -> list[tuple[int, tuple[date | None, str | None], tuple[date | None, str | None]]]:
-    """The contracts whose kept next follow-up due differs from the one computed from their dates and logs, as
-    (contract id, kept (date, kind), computed (date, kind)), ``(None, None)`` when nothing is due; empty when
-    every write kept it. Ended contracts must keep nothing."""
-    c = EmploymentContract
-    computed = {cid: _stored(due) for cid, _who, due in follow_up_dues(session, limits=limits)}
-    kept = {
-        cid: (on, kind)
-        for cid, on, kind in session.execute(
-            select(c.id, c.next_due_on, c.next_due_kind).where(
-                or_(c.actual_end.is_(None), c.next_due_on.is_not(None), c.next_due_kind.is_not(None))
-            )
-        )
-    }
-    wrong = []
-    for cid in sorted(set(computed) | set(kept)):
-        a, b = kept.get(cid, (None, None)), computed.get(cid, (None, None))
-        if a != b:
-            wrong.append((cid, a, b))
-    return wrong
-
-
 def due_counts(session: Session, as_of: date, week_days: int = rules.WEEK_DAYS) -> dict[str, tuple[int, int]]:
     """Per person in charge: (follow-ups due this week — overdue or due within ``week_days`` days —, of which
     overdue), counted in SQL from the kept due dates (the index of the running contracts by person and date)."""
@@ -412,10 +309,15 @@ def soonest_due(
     return [(cid, Due(on, DueKind(kind))) for cid, on, kind in rows]
 
 
-def log(session: Session, contract_id: int) -> list[FollowUp]:
-    """A contract's follow-ups, the newest first."""
-    query = select(FollowUp).where(FollowUp.contract_id == contract_id)
-    return list(session.execute(query.order_by(FollowUp.on.desc(), FollowUp.id.desc())).scalars())
+def log(session: Session, contract_id: int, *, with_personal_data: bool = False) -> list[LogEntry]:
+    """A contract's follow-ups, the newest first; their notes only ``with_personal_data``."""
+    f = FollowUp
+    notes = [f.notes] if with_personal_data else []  # without them, not even read
+    query = select(f.id, f.on, f.kind, f.by, f.next_due, *notes).where(f.contract_id == contract_id)
+    return [
+        LogEntry(fid, on, FollowUpKind(kind), by, text[0] if text else "", next_due)
+        for fid, on, kind, by, next_due, *text in session.execute(query.order_by(f.on.desc(), f.id.desc()))
+    ]
 
 
 def next_due_of(session: Session, contract_id: int) -> Due | None:

@@ -32,7 +32,7 @@ from clausier.imports.hours_statement import Statement, StatementLine, norm_head
 from clausier.imports.reading import FileError, Limits, LineError, checksum, sheet_names
 from clausier.rules.calendar import add_months
 from clausier.rules.names import name_key
-from clausier.services import audit, contracts, hours_totals
+from clausier.services import audit, derived
 from clausier.services.users import CurrentUser, require
 from models import Commitment, Company, EmploymentContract, HoursEntry, Lot, Operation, Participant
 from models.base import utcnow
@@ -520,10 +520,9 @@ def _apply(session: Session, preview: Preview, user: CurrentUser) -> ImportBatch
         _write_sqlite(session, preview, batch.id, user.login, now)
     else:
         _write_core(session, preview, batch.id, user.login, now)
-    hours_totals.refresh(
-        session, {(r.commitment_id, r.month) for rows in (preview.to_add, preview.changed) for r in rows}
+    derived.hours_written(  # totals, and the contract of each new entry when one covers its month
+        session, {(r.commitment_id, r.month) for rows in (preview.to_add, preview.changed) for r in rows}, batch.id
     )
-    contracts.link_unlinked_hours(session, batch.id)  # the contract of each new entry, when one covers its month
     audit.record(
         session,
         user.login,
@@ -706,7 +705,7 @@ def undo(session: Session, batch_id: int, user: CurrentUser) -> ImportBatch:
               "old_hours_h100": r.new_hours_h100, "new_hours_h100": r.old_hours_h100, "import_batch_id": None,
               "by": user.login, "at": now} for r in mine],
         )  # fmt: skip
-    hours_totals.refresh(session, {(r.commitment_id, r.month) for r in mine})
+    derived.hours_written(session, {(r.commitment_id, r.month) for r in mine})
     batch.undone_at = now
     batch.undone_by = user.login
     session.add(batch)

@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, or_, select
 from sqlmodel import Session
 
+from clausier.db import ConcurrentEditError
 from clausier.errors import DomainError
 from clausier.imports.hours_statement import Bad, Statement, StatementLine, parse_hours, parse_month
 from clausier.imports.reading import LineError, text
-from clausier.services import audit, hours_totals, import_hours
+from clausier.services import audit, derived, import_hours
 from clausier.services.users import CurrentUser, require
 from models import (
     Commitment,
@@ -143,13 +144,25 @@ def _typed(statement: Statement, line: int, commitment_id: int, row: ManualRow) 
     )  # fmt: skip
 
 
-def save(session: Session, user: CurrentUser, commitment_id: int, rows: list[ManualRow], today: date):
+def save(
+    session: Session,
+    user: CurrentUser,
+    commitment_id: int,
+    rows: list[ManualRow],
+    today: date,
+    shown: list[tuple[int, date, int]],
+):
     """Check then write the lines (all or nothing). Returns (preview, batch); batch is None when nothing changes
     or when the preview has errors (nothing is written then)."""
     require(user, Role.SAISIE)
     preview = check(session, commitment_id, rows, today)
     if preview.errors or not (preview.to_add or preview.changed):
         return preview, None
+    # ``shown``: the commitment's hours (participant, month, hours) as the table showed them. A line to write whose
+    # value is no longer the one shown (another entry or an import saved it meanwhile) refuses the whole save.
+    before = {(participant_id, month): hours for participant_id, month, hours in shown}
+    if any(before.get((r.participant_id, r.month)) != r.old_hours_h100 for r in preview.to_add + preview.changed):
+        raise ConcurrentEditError("les heures de cet engagement")
     preview.file_name = f"{SOURCE} ({user.login})"
     preview.checksum = hashlib.sha256(
         repr([(r.participant_id, str(r.month), str(r.hours)) for r in rows]).encode()
@@ -194,7 +207,7 @@ def remove(session: Session, user: CurrentUser, commitment_id: int, shown: list[
         [{"commitment_id": commitment_id, "participant_id": p, "month": m, "old_hours_h100": h,
           "new_hours_h100": None, "import_batch_id": None, "by": user.login, "at": now} for p, m, h in shown],
     )  # fmt: skip
-    hours_totals.refresh(session, {(commitment_id, m) for _, m, _ in shown})
+    derived.hours_written(session, {(commitment_id, m) for _, m, _ in shown})
     months = sorted({m for _, m, _ in shown})
     audit.record(
         session,

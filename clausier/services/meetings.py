@@ -487,7 +487,7 @@ def build_dossier(session: Session, meeting_id: int, scope: Scope, today: date, 
         raise DomainError("Cette réunion n'existe plus.")
     meeting = row.meeting
     period = dossier_period(session, meeting)
-    report = bilan_report.compute(session, scope, bilan_report.Period(period.start, period.end), today)
+    report = bilans.compute(session, scope, bilan_report.Period(period.start, period.end), today)
 
     doc = PdfDocument(
         f"Dossier du {meeting.kind.label.lower()} du {fmt_date(meeting.on)}",

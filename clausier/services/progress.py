@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum
 
 import numpy as np
 import pandas as pd
@@ -22,9 +21,11 @@ from sqlmodel import Session
 
 from clausier import settings
 from clausier.gcpause import gc_paused
-from clausier.rules.progress import (
+from clausier.rules.progress import (  # Level, LEVEL_LABELS and Filters: their home is the rules, named here too
     DEFAULT_THRESHOLDS,
     STATUS_BY_ATTENTION,
+    Filters,
+    Level,
     Progress,
     ProgressColumns,
     ProgressStatus,
@@ -41,40 +42,6 @@ from clausier.rules.progress import (
 from models import Buyer, Commitment, CommitmentHours, CommitmentMonthHours, Commune, Company, Lot, Operation
 
 NO_TERRITORY = "Hors territoire"
-
-
-class Level(str, Enum):
-    LOT = "lot"
-    OPERATION = "operation"
-    BUYER = "buyer"
-    COMPANY = "company"
-    TERRITORY = "territory"
-
-    @property
-    def label(self) -> str:
-        return LEVEL_LABELS[self]
-
-
-LEVEL_LABELS = {
-    Level.LOT: "Lot",
-    Level.OPERATION: "Opération",
-    Level.BUYER: "Donneur d'ordre",
-    Level.COMPANY: "Entreprise",
-    Level.TERRITORY: "Territoire",
-}
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Filters of the progress screens. ``period_start``/``period_end`` limit the months of hours counted (and
-    the expected hours to that period); ``territory`` is an EPCI code of the operation's commune (CUD, CCHF)."""
-
-    buyer_id: int | None = None
-    operation_id: int | None = None
-    company_id: int | None = None
-    territory: str | None = None
-    period_start: date | None = None
-    period_end: date | None = None
 
 
 @dataclass(frozen=True)

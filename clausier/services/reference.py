@@ -9,9 +9,10 @@ from pathlib import Path
 from sqlmodel import Session, func, select
 
 from clausier import config, settings
+from clausier.db import ConcurrentEditError, update_versioned
 from clausier.errors import ValidationError
 from clausier.rules.units import hundredths
-from clausier.services import audit
+from clausier.services import audit, derived
 from clausier.services.users import CurrentUser, require
 from models import Commune, ContractType, EligibilityCriterion, Qpv, Trade, WorkKind
 from models.enums import Modality, Role
@@ -176,8 +177,10 @@ def list_work_kinds(session: Session, active_only: bool = False) -> list[WorkKin
     return list(session.exec(query))
 
 
-def save_work_kinds(session: Session, admin: CurrentUser, rows: list[WorkKindRow]) -> int:
-    """Change the labour share, hourly cost and default rate of the kinds of work (admin); all or nothing."""
+def save_work_kinds(session: Session, admin: CurrentUser, rows: list[WorkKindRow], seen: dict[str, int]) -> int:
+    """Change the labour share, hourly cost and default rate of the kinds of work (admin); all or nothing.
+    ``seen``: the version of each kind as the table showed it (code → version); a kind whose row differs from
+    the database is saved only if nobody saved it since (``ConcurrentEditError``)."""
     require(admin, Role.ADMIN)
     existing = {w.code: w for w in list_work_kinds(session)}
     errors: dict[str, str] = {}
@@ -208,10 +211,11 @@ def save_work_kinds(session: Session, admin: CurrentUser, rows: list[WorkKindRow
             "active": bool(row.active),
         }
         if any(getattr(kind, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(kind, k, v)
-            kind.version += 1
-            session.add(kind)
+            what = f"la nature de travaux « {kind.label} »"
+            if row.code not in seen:  # added since the table was drawn: never written unseen
+                raise ConcurrentEditError(what)
+            update_versioned(session, WorkKind, row.code, seen[row.code], what, **values)
+            session.expire(kind)
             audit.record(
                 session,
                 admin.login,
@@ -225,10 +229,11 @@ def save_work_kinds(session: Session, admin: CurrentUser, rows: list[WorkKindRow
     return changed
 
 
-def save_settings(session: Session, admin: CurrentUser, values: dict) -> int:
-    """Change settings (admin): every value checked first, then all saved with who and when."""
+def save_settings(session: Session, admin: CurrentUser, values: dict, seen: dict[str, str | None]) -> int:
+    """Change settings (admin): every value checked first, then all saved with who and when. ``seen``: the
+    settings as the form showed them (``settings.tokens``); only the values the user changed from those are
+    written, each refused when someone else saved it meanwhile (``ConcurrentEditError``, nothing saved)."""
     require(admin, Role.ADMIN)
-    current = settings.get_all(session)
     errors: dict[str, str] = {}
     checked: dict = {}
     for key, value in values.items():
@@ -243,11 +248,17 @@ def save_settings(session: Session, admin: CurrentUser, values: dict) -> int:
     if errors:
         raise ValidationError(errors)
     changed = 0
+    written: set[str] = set()
     for key, value in checked.items():
-        if value != current[key]:
-            settings.set_value(session, key, value, by=admin.login)
-            audit.record(session, admin.login, "paramètre", "setting", key, f"{current[key]!r} → {value!r}")
+        if key not in seen:  # a setting the form did not show (added since it was drawn)
+            raise ConcurrentEditError(f"le paramètre « {settings.BY_KEY[key].label} »")
+        before = settings.value_of(key, seen[key])
+        if value != before:
+            settings.set_value(session, key, value, by=admin.login, expected=seen[key])
+            audit.record(session, admin.login, "paramètre", "setting", key, f"{before!r} → {value!r}")
             changed += 1
+            written.add(key)
+    derived.settings_changed(session, written)
     return changed
 
 

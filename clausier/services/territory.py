@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
+from clausier.db import ConcurrentEditError, update_versioned
 from clausier.errors import ValidationError
 from clausier.services import audit
 from clausier.services.users import CurrentUser, require
@@ -39,28 +42,45 @@ class CommuneRow:
     in_territory: bool = True
 
 
-def _apply(session: Session, model: type, existing: dict, rows: list[tuple[int | None, dict]]) -> tuple[int, int, int]:
+def _apply(
+    session: Session,
+    model: type,
+    existing: dict,
+    rows: list[tuple[int | None, dict]],
+    seen: dict[int, int],
+    what: Callable[[Any], str],
+) -> tuple[int, int, int]:
     """Write an edited table once checked: records missing from it are removed, rows without id added, the
-    others changed where a value differs (their version goes up). Returns (added, changed, removed)."""
+    others changed where a value differs (their version goes up). Returns (added, changed, removed).
+
+    ``seen``: the version of every record the table showed (id → version). A record is changed or removed only
+    at that version, a record added since the table was drawn is left alone, and a row whose record was removed
+    meanwhile is refused: someone else's save is never overwritten unseen (``ConcurrentEditError``)."""
+    table = model.__table__
     kept = {record_id for record_id, _values in rows if record_id is not None}
     removed = 0
     for record_id, record in existing.items():
-        if record_id not in kept:
-            session.delete(record)
+        if record_id not in kept and record_id in seen:
+            gone = session.execute(
+                delete(table).where(table.c.id == record_id, table.c.version == seen[record_id])
+            ).rowcount
+            if gone != 1:
+                raise ConcurrentEditError(what(record))
+            session.expunge(record)
             removed += 1
-    session.flush()
     added = changed = 0
     for record_id, values in rows:
         if record_id is None:
             session.add(model(**values))
             added += 1
-        elif record_id in existing:
-            record = existing[record_id]
-            if any(getattr(record, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(record, k, v)
-                record.version += 1
-                changed += 1
+            continue
+        record = existing.get(record_id)
+        if record is None or record_id not in seen:  # removed (or never shown) since the table was drawn
+            raise ConcurrentEditError(what(record) if record is not None else f"la ligne « {values['name']} »")
+        if any(getattr(record, k) != v for k, v in values.items()):
+            update_versioned(session, model, record_id, seen[record_id], what(record), **values)
+            session.expire(record)
+            changed += 1
     session.flush()
     return added, changed, removed
 
@@ -88,8 +108,11 @@ def _commune_in_use(session: Session, commune_id: int) -> bool:
     return False
 
 
-def save_communes(session: Session, admin: CurrentUser, rows: list[CommuneRow]) -> tuple[int, int, int]:
+def save_communes(
+    session: Session, admin: CurrentUser, rows: list[CommuneRow], seen: dict[int, int]
+) -> tuple[int, int, int]:
     """Apply the edited table: add, change and remove communes in one go, or nothing with the reasons.
+    ``seen``: the version of each commune as the table showed it (id → version), see :func:`_apply`.
     Returns (added, changed, removed)."""
     require(admin, Role.ADMIN)
     errors: dict[str, str] = {}
@@ -118,7 +141,7 @@ def save_communes(session: Session, admin: CurrentUser, rows: list[CommuneRow]) 
     existing = {c.id: c for c in list_communes(session)}
     kept = {row.id for row in rows if row.id is not None}
     for commune_id, commune in existing.items():
-        if commune_id not in kept and _commune_in_use(session, commune_id):
+        if commune_id not in kept and commune_id in seen and _commune_in_use(session, commune_id):
             errors[f"del.{commune_id}"] = (
                 f"« {commune.name} » ne peut pas être supprimée : des données y sont rattachées. "
                 "Décochez plutôt « Dans le territoire »."
@@ -143,6 +166,8 @@ def save_communes(session: Session, admin: CurrentUser, rows: list[CommuneRow]) 
             )
             for row in rows
         ],
+        seen,
+        lambda commune: f"la commune « {commune.name} »",
     )
     if added or changed or removed:
         audit.record(
@@ -165,11 +190,12 @@ class QpvRow:
     list_year: int
 
 
-def save_qpv(session: Session, admin: CurrentUser, rows: list[QpvRow]) -> tuple[int, int, int]:
+def save_qpv(session: Session, admin: CurrentUser, rows: list[QpvRow], seen: dict[int, int]) -> tuple[int, int, int]:
+    """Apply the edited table of priority neighbourhoods, like :func:`save_communes` (``seen``: id → version)."""
     require(admin, Role.ADMIN)
     communes = {c.name: c.id for c in list_communes(session)}
     errors: dict[str, str] = {}
-    seen: set[tuple[str, int]] = set()
+    listed: set[tuple[str, int]] = set()
     for index, row in enumerate(rows, start=1):
         name = (row.name or "").strip()
         if not name:
@@ -181,13 +207,13 @@ def save_qpv(session: Session, admin: CurrentUser, rows: list[QpvRow]) -> tuple[
         year = row.list_year
         if not isinstance(year, int) or not 2000 <= year <= 2100:
             errors[f"{index}.year"] = f"Ligne {index} : l'année de la liste doit être une année (ex. 2024)."
-        elif (name.lower(), year) in seen:
+        elif (name.lower(), year) in listed:
             errors[f"{index}.name"] = f"Ligne {index} : « {name} » figure deux fois dans la liste {year}."
-        seen.add((name.lower(), year if isinstance(year, int) else 0))
+        listed.add((name.lower(), year if isinstance(year, int) else 0))
     existing = {q.id: q for q in list_qpv(session)}
     kept = {row.id for row in rows if row.id is not None}
     for qpv_id, qpv in existing.items():
-        if qpv_id not in kept:
+        if qpv_id not in kept and qpv_id in seen:
             used = session.execute(
                 select(func.count()).select_from(Participant).where(Participant.qpv_id == qpv_id)
             ).scalar_one()
@@ -213,6 +239,8 @@ def save_qpv(session: Session, admin: CurrentUser, rows: list[QpvRow]) -> tuple[
             )
             for row in rows
         ],
+        seen,
+        lambda qpv: f"le quartier « {qpv.name} »",
     )
     if added or changed or removed:
         audit.record(

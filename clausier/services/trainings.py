@@ -83,7 +83,7 @@ class Enrolment:
 
     participant_id: int
     name: str
-    birth_date: date | None
+    birth_date: date | None  # None unless read with the personal data
     status: TrainingStatus
     anonymised: bool
 
@@ -168,8 +168,8 @@ def get_training(session: Session, training_id: int) -> Training | None:
     return session.get(Training, training_id)
 
 
-def enrolments(session: Session, training_id: int) -> list[Enrolment]:
-    """The participants of a training, by name."""
+def enrolments(session: Session, training_id: int, *, with_personal_data: bool = False) -> list[Enrolment]:
+    """The participants of a training, by name; their birth dates only ``with_personal_data``."""
     rows = session.exec(
         select(
             Participant.id,
@@ -183,7 +183,13 @@ def enrolments(session: Session, training_id: int) -> list[Enrolment]:
         .where(TrainingParticipant.training_id == training_id)
     ).all()
     result = [
-        Enrolment(pid, f"{last} {first}".strip(), birth, TrainingStatus(status), anonymised is not None)
+        Enrolment(
+            pid,
+            f"{last} {first}".strip(),
+            birth if with_personal_data else None,
+            TrainingStatus(status),
+            anonymised is not None,
+        )
         for pid, last, first, birth, anonymised, status in rows
     ]
     result.sort(key=lambda e: (ascii_fold(e.name).lower(), e.participant_id))
@@ -229,10 +235,16 @@ def partner_choices(session: Session, include_id: int | None = None) -> dict[int
 
 
 def participant_choices(
-    session: Session, *, search: str = "", trade_code: str | None = None, exclude_training_id: int | None = None
+    session: Session,
+    *,
+    search: str = "",
+    trade_code: str | None = None,
+    exclude_training_id: int | None = None,
+    with_personal_data: bool = False,
 ) -> dict[int, str]:
     """Participants one may register: not anonymised nor out of the scheme, matching every word of ``search``
-    (name, without accents nor case); those targeting ``trade_code`` first. At most 100."""
+    (name, without accents nor case); those targeting ``trade_code`` first. At most 100. Labelled with the birth
+    date (to tell namesakes apart) only ``with_personal_data``."""
     query = select(Participant.id, Participant.last_name, Participant.first_name, Participant.birth_date).where(
         col(Participant.anonymised_at).is_(None), Participant.status != ParticipantStatus.EXITED
     )
@@ -251,7 +263,7 @@ def participant_choices(
         query = query.order_by(case((in_trade, 0), else_=1))
     query = query.order_by(Participant.last_name, Participant.first_name, Participant.id).limit(100)
     return {
-        pid: f"{last} {first}" + (f" (né(e) le {fmt_date(birth)})" if birth else "")
+        pid: f"{last} {first}" + (f" (né(e) le {fmt_date(birth)})" if birth and with_personal_data else "")
         for pid, last, first, birth in session.exec(query)
     }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import unicodedata
 from datetime import UTC, datetime, timedelta
 
 import bcrypt
@@ -11,60 +11,86 @@ from sqlmodel import Session, col, func, select
 from zxcvbn import zxcvbn
 
 from clausier import settings
+from clausier.access import ROLE_RANK, CurrentUser, require, role_allows  # noqa: F401 (named here too)
 from clausier.db import update_versioned
 from clausier.errors import DomainError, PermissionDenied, ValidationError
-from clausier.services import audit
+from clausier.services import audit, login_sessions
 from models import LoginThrottle, User
 from models.base import utcnow
-from models.enums import Role
+from models.enums import Role, SessionEnd
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
 
 
-@dataclass(frozen=True)
-class CurrentUser:
-    """What the pages need to know about who is logged in."""
-
-    login: str
-    name: str
-    role: Role
-
-    def can(self, needed: Role) -> bool:
-        return role_allows(self.role, needed)
-
-
-ROLE_RANK = {Role.LECTURE: 0, Role.SAISIE: 1, Role.ADMIN: 2}
-
-
-def role_allows(role: Role, needed: Role) -> bool:
-    """admin ⊃ saisie ⊃ lecture."""
-    return ROLE_RANK[Role(role)] >= ROLE_RANK[Role(needed)]
+BCRYPT_MAX_BYTES = 72  # bcrypt reads no further (bcrypt 5 refuses longer passwords)
+TOO_LONG = (
+    f"Le mot de passe ne doit pas dépasser {BCRYPT_MAX_BYTES} octets (une lettre accentuée en compte deux) : "
+    "raccourcissez-le."
+)
+# Words anyone knows about this organisation: a password made of them (and digits) guesses at once.
+ORGANISATION_WORDS = ("plie", "clausier", "motdepasse", "azerty")
+# Characters written for a letter (l33t): « P1ie » is « plie ».
+_LOOKALIKES = {
+    "a": "a4@", "b": "b8", "e": "e3€", "g": "g9", "i": "i1!|", "l": "l1|", "o": "o0", "s": "s5$", "t": "t7+", "z": "z2"
+}  # fmt: skip
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 
 
-def require(user: CurrentUser | None, needed: Role) -> CurrentUser:
-    """Server-side role check before any write."""
-    if user is None or not user.can(needed):
-        raise PermissionDenied()
-    return user
+def password_too_long(password: str) -> bool:
+    return len(password.encode("utf-8")) > BCRYPT_MAX_BYTES
 
 
 def hash_password(password: str) -> str:
+    if password_too_long(password):  # password_problems says it first; never bcrypt's English ValueError
+        raise ValidationError({"password": TOO_LONG})
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=12)).decode("ascii")
 
 
 def verify_password(password: str, password_hash: str) -> bool:
+    if password_too_long(password):  # no stored password is that long
+        return False
     try:
         return bcrypt.checkpw(password.encode("utf-8"), password_hash.encode("ascii"))
     except ValueError:
         return False
 
 
+def _plain(text: str) -> str:
+    """Lower case without accents, one character for one (positions kept)."""
+    return "".join(unicodedata.normalize("NFKD", c)[0] for c in text.lower())
+
+
+def known_words(login: str = "", name: str = "", email: str = "") -> list[str]:
+    """The words a guesser tries first for this user: their login, name and e-mail address (whole and in parts,
+    the domain's labels included) and the organisation's words, longest first."""
+    local, _, domain = email.lower().partition("@")
+    found = set(ORGANISATION_WORDS)
+    for text in (login, name, local, *domain.split(".")[:-1]):
+        plain = _plain(text)
+        found.add(_WORD_SPLIT.sub("", plain))
+        found.update(_WORD_SPLIT.split(plain))
+    return sorted((w for w in found if len(w) >= 3), key=lambda w: (-len(w), w))
+
+
+def _without_words(password: str, words: list[str]) -> str:
+    """The password with every known word taken out (case, accents and look-alike characters ignored)."""
+    plain = _plain(password)
+    keep = [True] * len(password)
+    for word in words:
+        pattern = "".join(f"[{re.escape(_LOOKALIKES.get(c, c))}]" for c in word)
+        for match in re.finditer(pattern, plain):
+            if all(keep[match.start() : match.end()]):
+                keep[match.start() : match.end()] = [False] * (match.end() - match.start())
+    return "".join(c for c, kept in zip(password, keep, strict=True) if kept)
+
+
 def password_problems(
     password: str, password2: str | None = None, *, login: str = "", name: str = "", email: str = ""
 ) -> list[str]:
-    """Why a password is refused (French), or an empty list. Strength measured with zxcvbn."""
+    """Why a password is refused (French), or an empty list. Strength measured with zxcvbn, on the whole password
+    (the user's and the organisation's words given to it) and on what is left once those words are taken out."""
     problems: list[str] = []
     if password2 is not None and password != password2:
         problems.append("Les deux mots de passe ne sont pas identiques.")
@@ -72,14 +98,20 @@ def password_problems(
         problems.append("Le mot de passe ne doit pas commencer ni finir par un espace.")
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(f"Le mot de passe doit contenir au moins {MIN_PASSWORD_LENGTH} caractères.")
-    elif len(password) > 72:
-        problems.append("Le mot de passe ne doit pas dépasser 72 caractères.")
+    elif password_too_long(password):
+        problems.append(TOO_LONG)
     else:
-        result = zxcvbn(password, user_inputs=[v for v in (login, name, email, "clausier", "plie") if v])
-        if result["score"] < 3:
+        words = known_words(login, name, email)
+        if zxcvbn(password, user_inputs=words)["score"] < 3:
             problems.append(
                 "Mot de passe trop facile à deviner : allongez-le, mêlez des mots sans lien, "
                 "des chiffres et des signes, et évitez votre nom ou votre identifiant."
+            )
+        elif zxcvbn(_without_words(password, words) or "a", user_inputs=words)["score"] < 3:
+            problems.append(
+                "Mot de passe trop proche de votre identifiant, de votre nom, de votre adresse e-mail ou du nom "
+                "de la structure (PLIE, Clausier) : sans eux, le reste serait trop facile à deviner. "
+                "Ajoutez des mots sans lien avec vous."
             )
     return problems
 
@@ -185,7 +217,8 @@ def update_user(
     if losing_admin and _active_admins(session) <= 1:
         raise DomainError("Il doit rester au moins un administrateur actif.")
     changes = []
-    if Role(role) != user.role:
+    role_changed, deactivated = Role(role) != user.role, user.active and not active
+    if role_changed:
         changes.append(f"rôle {user.role.label} → {Role(role).label}")
     if active != user.active:
         changes.append("réactivé" if active else "désactivé")
@@ -200,18 +233,28 @@ def update_user(
         role=Role(role),
         active=active,
     )
+    if deactivated or role_changed:  # a new role or no access: the user's open sessions open nothing any more
+        reason = SessionEnd.DEACTIVATED if deactivated else SessionEnd.ROLE_CHANGED
+        changes.append(_sessions_ended(login_sessions.end_all(session, user_id, reason)))
     audit.record(
         session,
         admin.login,
         "modification",
         "app_user",
         user_id,
-        f"{user.login} : " + (", ".join(changes) or "coordonnées"),
+        f"{user.login} : " + (", ".join(c for c in changes if c) or "coordonnées"),
     )
 
 
-def reset_password(session: Session, admin: CurrentUser, user_id: int, password: str, password2: str) -> None:
-    """An admin sets a new password; the user must change it at next login."""
+def _sessions_ended(count: int) -> str:
+    return f"{count} session{'s' if count > 1 else ''} fermée{'s' if count > 1 else ''}" if count else ""
+
+
+def reset_password(
+    session: Session, admin: CurrentUser, user_id: int, version: int, password: str, password2: str
+) -> None:
+    """An admin sets a new password; the user must change it at next login. ``version``: the user's record as
+    the admin saw it; refused when someone saved it since (``ConcurrentEditError``)."""
     require(admin, Role.ADMIN)
     user = session.get(User, user_id)
     if user is None:
@@ -219,15 +262,32 @@ def reset_password(session: Session, admin: CurrentUser, user_id: int, password:
     problems = password_problems(password, password2, login=user.login, name=user.name, email=user.email)
     if problems:
         raise ValidationError({"password": " ".join(problems)})
-    user.password_hash = hash_password(password)
-    user.must_change_password = True
-    user.version += 1
-    session.add(user)
+    update_versioned(
+        session,
+        User,
+        user_id,
+        version,
+        f"l'utilisateur {user.login}",
+        password_hash=hash_password(password),
+        must_change_password=True,
+    )
+    session.expire(user)
     clear_failures(session, user.login)
-    audit.record(session, admin.login, "mot de passe réinitialisé", "app_user", user_id, user.login)
+    ended = _sessions_ended(login_sessions.end_all(session, user_id, SessionEnd.PASSWORD_RESET))
+    audit.record(
+        session,
+        admin.login,
+        "mot de passe réinitialisé",
+        "app_user",
+        user_id,
+        ", ".join(filter(None, [user.login, ended])),
+    )
 
 
-def change_own_password(session: Session, login: str, old: str, new: str, new2: str) -> None:
+def change_own_password(session: Session, login: str, old: str, new: str, new2: str) -> login_sessions.Started:
+    """The user changes their own password. Every session of theirs ends, the one they changed it from included
+    (a copy of its cookie must not outlive the change either); the new session returned carries on in the browser
+    where it was changed."""
     user = get_by_login(session, login)
     if user is None or not user.active:
         raise PermissionDenied()
@@ -242,7 +302,9 @@ def change_own_password(session: Session, login: str, old: str, new: str, new2: 
     user.must_change_password = False
     user.version += 1
     session.add(user)
-    audit.record(session, login, "mot de passe changé", "app_user", user.id, login)
+    ended = _sessions_ended(login_sessions.end_all(session, user.id, SessionEnd.PASSWORD_CHANGED))
+    audit.record(session, login, "mot de passe changé", "app_user", user.id, ", ".join(filter(None, [login, ended])))
+    return login_sessions.start(session, user.id)
 
 
 def credentials(session: Session) -> dict:

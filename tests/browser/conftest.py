@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -38,6 +39,7 @@ class Server:
     url: str
     database_url: str
     process: subprocess.Popen
+    log: IO[str] | None = None  # the server's output file, closed by stop_server
 
 
 def start_server(database_url: str, log_path: Path) -> Server:
@@ -71,10 +73,12 @@ def start_server(database_url: str, log_path: Path) -> Server:
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
                 if response.status == 200:
-                    return Server(url, database_url, process)
+                    return Server(url, database_url, process, log)
         except OSError:
             time.sleep(0.2)
     process.kill()
+    process.wait()
+    log.close()
     raise RuntimeError(f"streamlit n'a pas démarré : {log_path.read_text()}")
 
 
@@ -109,6 +113,9 @@ def stop_server(server: Server) -> None:
         server.process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         server.process.kill()
+        server.process.wait()
+    if server.log is not None:
+        server.log.close()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import io
 import re
 import struct
 from datetime import date
+from pathlib import Path
 
 import pypdf
 import pytest
@@ -14,8 +15,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from sqlmodel import Session
 
-from clausier import db
-from clausier.services import demo
+from clausier import db, demo
 from clausier.services.users import hash_password
 from clausier.setup import prepare_database
 from models import User
@@ -104,7 +104,7 @@ def test_bilan_pdf_and_chart_png_then_the_gpec_heat_map(browser, sqlite_url, out
 
         pdf = download(page, "Télécharger le bilan (PDF)", wait_idle)
         assert pdf.suggested_filename == f"bilan-all-{today.year}-01-01-{today.year}-12-31.pdf"
-        data = open(pdf.path(), "rb").read()
+        data = Path(pdf.path()).read_bytes()
         assert data.startswith(b"%PDF")
         pdf.save_as(output_dir / pdf.suggested_filename)
         reader = pypdf.PdfReader(io.BytesIO(data))
@@ -117,7 +117,7 @@ def test_bilan_pdf_and_chart_png_then_the_gpec_heat_map(browser, sqlite_url, out
 
         png = download_first(page, "Image PNG")
         assert re.fullmatch(rf"bilan-all-{today.year}-01-01-{today.year}-12-31-[\w-]+\.png", png.suggested_filename)
-        image = open(png.path(), "rb").read()
+        image = Path(png.path()).read_bytes()
         width, height = png_size(image)
         assert width >= 800 and height > 0, (width, height)
         png.save_as(output_dir / png.suggested_filename)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -49,14 +50,14 @@ def test_partners_directory_downloads_as_csv_and_excel(browser, sqlite_url, outp
 
         csv_download = download(page, "Télécharger l'annuaire (CSV)", wait_idle)
         assert re.fullmatch(r"partenaires-\d{4}-\d{2}-\d{2}\.csv", csv_download.suggested_filename)
-        data = open(csv_download.path(), "rb").read()
+        data = Path(csv_download.path()).read_bytes()
         assert data.startswith(b"\xef\xbb\xbf")
         assert "'=Régie de l'Île;SIAE;" in data.decode("utf-8-sig")
         wait_idle(page)
 
         xlsx_download = download(page, "Télécharger l'annuaire (Excel)", wait_idle)
         assert xlsx_download.suggested_filename.endswith(".xlsx")
-        sheet = openpyxl.load_workbook(io.BytesIO(open(xlsx_download.path(), "rb").read())).active
+        sheet = openpyxl.load_workbook(io.BytesIO(Path(xlsx_download.path()).read_bytes())).active
         assert sheet["A2"].value == "'=Régie de l'Île" and sheet["A2"].data_type == "s"
         wait_idle(page)
         assert page.locator("[data-testid='stException']").count() == 0

@@ -87,3 +87,84 @@ def test_upload_hours_then_download_the_chart_png(browser, sqlite_url, output_di
     with Session(engine) as session:
         assert [e.hours_h100 for e in session.exec(select(HoursEntry))] == [15_167]
     engine.dispose()
+
+
+def test_hostile_files_get_french_reasons_and_an_erp_workbook_is_read_whole(browser, sqlite_url, output_dir):
+    """Issue 10 as a user sees it: a workbook whose stored dimension says 10 rows while it holds 30 is read whole;
+    a file with odd numbers and a month out of the lot's execution is refused line by line, in French."""
+    import io
+    import re
+    import zipfile
+
+    import openpyxl
+
+    engine = db.make_engine(sqlite_url)
+    with Session(engine) as session:
+        session.add(User(login="sophie", name="Sophie", email="s@plie.test", role=Role.SAISIE,
+                         password_hash=hash_password(PASSWORD)))  # fmt: skip
+        company = make_company(session, name="Bâti Flandre")
+        lot = make_lot(session, reference="LOT-A", execution_start=date(2024, 1, 1), execution_end=date(2026, 12, 31))
+        make_commitment(session, lot=lot, company=company)
+        for i in range(3):
+            make_participant(session, last_name=f"Martin{i}", first_name="Léa", name_key=name_key(f"Martin{i}", "Léa"))
+        session.commit()
+        siret = company.siret
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["siret", "nom", "prenom", "mois", "heures"])
+    for i in range(30):
+        sheet.append([siret, f"Martin{i % 3}", "Léa", f"{1 + i // 3:02d}/2025", 7.5])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    erp = io.BytesIO()
+    with zipfile.ZipFile(erp, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:E11"/>', data)
+            target.writestr(info, data)
+    (output_dir / "erp.xlsx").write_bytes(erp.getvalue())
+    (output_dir / "faux.csv").write_bytes(
+        (
+            "siret;nom;prenom;mois;heures;heures\n"  # « heures » twice: refused whole
+            f"{siret};Martin0;Léa;03/2025;7;8\n"
+        ).encode()
+    )
+    (output_dir / "nombres.csv").write_bytes(
+        (
+            "siret;nom;prenom;mois;heures\n"
+            f"{siret};Martin0;Léa;03/2025;1_5\n"
+            f"{siret};Martin1;Léa;01/1990;7\n"
+            f"{siret};Martin2;Léa;04/2025;12,345\n"
+        ).encode()
+    )
+    server = start_server(sqlite_url, output_dir / "streamlit.log")
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server.url + "/import-heures", timeout=TIMEOUT)
+        page.get_by_text("Connexion à Clausier").wait_for(timeout=TIMEOUT)
+        do_login(page, "sophie", PASSWORD)
+        page.get_by_role("heading", name="Import des heures").first.wait_for(timeout=TIMEOUT)
+        wait_idle(page)
+        page.locator("input[type='file']").set_input_files(str(output_dir / "erp.xlsx"))
+        wait_idle(page)
+        page.get_by_text("Heures à ajouter (30)").wait_for(timeout=TIMEOUT)
+        page.screenshot(path=str(output_dir / "classeur-erp-lu-en-entier.png"), full_page=True)
+
+        page.locator("input[type='file']").set_input_files(str(output_dir / "faux.csv"))
+        wait_idle(page)
+        page.get_by_text("La colonne « heures » figure deux fois").wait_for(timeout=TIMEOUT)
+        page.screenshot(path=str(output_dir / "colonne-en-double.png"), full_page=True)
+
+        page.locator("input[type='file']").set_input_files(str(output_dir / "nombres.csv"))
+        wait_idle(page)
+        page.get_by_text("Le fichier comporte 3 erreur(s)").wait_for(timeout=TIMEOUT)
+        for reason in ("n'est pas un nombre d'heures valide", "avant le début d'exécution du lot"):
+            page.get_by_text(reason).first.wait_for(state="attached", timeout=TIMEOUT)  # a grid cell (canvas)
+        page.screenshot(path=str(output_dir / "erreurs-ligne-par-ligne.png"), full_page=True)
+        with Session(engine) as session:
+            assert session.exec(select(HoursEntry)).all() == []  # nothing written by any of them
+    finally:
+        stop_server(server)
+        engine.dispose()

@@ -29,9 +29,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from clausier import settings
 from clausier.reports import bilan as B
 from clausier.rules.progress import ProgressStatus
+from clausier.services import bilans
 from models import Commune, Eligibility, Qpv
 from models.enums import ContractOutcome, Modality, QualificationLevel, Sex, SixMonthOutcome
 from tests.builders import (
@@ -44,6 +44,7 @@ from tests.builders import (
     make_operation,
     make_participant,
     save,
+    set_setting,
 )
 
 TODAY = date(2026, 9, 1)
@@ -204,7 +205,7 @@ def data(any_engine: Engine) -> dict:
             (p3, "senior_50", date(2026, 8, 1)),
         ]:
             save(s, Eligibility(participant_id=participant.id, criterion_code=code, validated_on=on, validated_by="t"))
-        settings.set_value(s, "small_cell_threshold", 1, by="test")  # every count shown, to check them all
+        set_setting(s, "small_cell_threshold", 1, by="test")  # every count shown, to check them all
         s.commit()
         return {
             "b1": b1.id,
@@ -222,9 +223,9 @@ def _bilan(
     scope = scope or B.Scope()
     with Session(engine) as s:
         if threshold is not None:
-            settings.set_value(s, "small_cell_threshold", threshold, by="test")
+            set_setting(s, "small_cell_threshold", threshold, by="test")
             s.flush()
-        return B.compute(s, scope, period, TODAY)
+        return bilans.compute(s, scope, period, TODAY)
 
 
 def _table(breakdown: B.Breakdown) -> dict[str, object]:

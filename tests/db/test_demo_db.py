@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from clausier import db
-from clausier.services import demo, followup
+from clausier import db, demo
+from clausier.services import derived
 from models import (
     Buyer,
     Candidacy,
@@ -62,7 +62,7 @@ def test_demo_size_s_is_written_whole(any_engine):
         ).scalar_one()
         latest = session.execute(select(func.max(HoursEntry.month))).scalar_one()
         # The next follow-up due is kept on every running contract, as the application computes it.
-        assert followup.next_due_mismatches(session) == []
+        assert derived.next_due_mismatches(session) == []
         running, kept = session.execute(
             select(func.count(), func.count(EmploymentContract.next_due_on)).where(
                 EmploymentContract.actual_end.is_(None)

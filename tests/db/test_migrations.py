@@ -11,15 +11,15 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from clausier import db, settings
+from clausier import db, demo
 from clausier.rules.followup import Due, DueKind
-from clausier.services import demo, followup, hours_totals
+from clausier.services import derived, followup, hours_totals
 from clausier.services.reference import load_reference_data
 from models import EmploymentContract
 from models.enums import FollowUpKind
-from tests.builders import make_contract, make_follow_up
+from tests.builders import make_contract, make_follow_up, set_setting
 
-HEAD = "0005"
+HEAD = "0006"
 
 
 def _downgrade(engine, revision: str) -> None:
@@ -52,7 +52,7 @@ def test_upgrade_from_0001_with_data_keeps_every_row(any_engine):
     assert db.current_revision(any_engine) == HEAD
     with Session(any_engine) as session:  # 0003 fills the totals per commitment and month from the rows
         assert hours_totals.mismatches(session) == []
-        assert followup.next_due_mismatches(session) == []  # 0004 the next follow-up due of each contract
+        assert derived.next_due_mismatches(session) == []  # 0004 the next follow-up due of each contract
         assert session.execute(text("SELECT sum(hours_h100) FROM commitmentmonthhours")).scalar_one() == hours[1]
     with any_engine.connect() as connection:
         assert connection.execute(text("SELECT count(*), sum(amount_cents) FROM lot")).one() == before
@@ -65,7 +65,7 @@ def test_upgrade_from_0001_with_data_keeps_every_row(any_engine):
 def test_0004_fills_the_next_follow_up_due_of_the_running_contracts(any_engine):
     demo.generate(any_engine, size="S", seed=2, today=date(2026, 3, 15))
     with db.session_scope(any_engine) as session:  # a setting of this database, not the default, and a contract
-        settings.set_value(session, "followup_interval_days", 21, by="admin")  # whose next due date depends on it
+        set_setting(session, "followup_interval_days", 21, by="admin")  # whose next due date depends on it
         called = make_contract(session, start_date=date(2026, 2, 2), planned_end=None, in_charge="sophie").id
         make_follow_up(session, contract_id=called, on=date(2026, 3, 2), kind=FollowUpKind.SITE_VISIT)
     _downgrade(any_engine, "0003")
@@ -82,7 +82,7 @@ def test_0004_fills_the_next_follow_up_due_of_the_running_contracts(any_engine):
     }
     c = EmploymentContract
     with Session(any_engine) as session:
-        assert followup.next_due_mismatches(session) == []
+        assert derived.next_due_mismatches(session) == []
         kept = session.execute(
             select(c.id, c.next_due_on, c.next_due_kind).where(c.actual_end.is_(None)).order_by(c.id)
         ).all()
@@ -116,6 +116,15 @@ def test_0005_adds_the_home_page_indexes_and_drops_them_on_the_way_back(any_engi
     assert present() == {"eligibility": set(), "employmentcontract": set()}
     db.upgrade(any_engine)
     assert db.current_revision(any_engine) == HEAD and present() == wanted
+
+
+def test_0006_adds_the_login_sessions_and_drops_them_on_the_way_back(any_engine):
+    assert "loginsession" in inspect(any_engine).get_table_names()
+    _downgrade(any_engine, "0005")
+    assert "loginsession" not in inspect(any_engine).get_table_names()
+    db.upgrade(any_engine)
+    assert db.current_revision(any_engine) == HEAD
+    assert {i["name"] for i in inspect(any_engine).get_indexes("loginsession")} == {"ix_loginsession_user_id"}
 
 
 def test_the_migrations_build_the_schema_the_models_describe(any_engine):

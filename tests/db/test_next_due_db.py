@@ -10,10 +10,10 @@ from datetime import date, timedelta
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from clausier import db, settings
+from clausier import db
 from clausier.rules import followup as rules
 from clausier.rules.followup import Due, DueKind
-from clausier.services import contracts, dashboard, followup
+from clausier.services import contracts, dashboard, derived, followup
 from clausier.services.followup import FollowUpInput
 from clausier.services.users import CurrentUser
 from models import Eligibility, EmploymentContract, FollowUp
@@ -25,6 +25,7 @@ from tests.builders import (
     make_contract,
     make_follow_up,
     make_participant,
+    set_setting,
 )
 
 SOPHIE = CurrentUser(login="sophie", name="Sophie Test", role=Role.SAISIE)
@@ -44,7 +45,7 @@ def _kept(session: Session, contract_id: int) -> Due | None:
 
 def _assert_kept(session: Session) -> None:
     """Nothing differs from the computation, and each running contract keeps what ``next_due_of`` says."""
-    assert followup.next_due_mismatches(session) == []
+    assert derived.next_due_mismatches(session) == []
     for (cid,) in session.execute(select(EmploymentContract.id).where(EmploymentContract.actual_end.is_(None))):
         assert _kept(session, cid) == followup.next_due_of(session, cid), cid
 
@@ -125,13 +126,13 @@ def test_every_write_keeps_the_next_due_on_the_contract(any_engine):
         _call(session, other, date(2026, 5, 6))
         assert _kept(session, other) == Due(date(2026, 6, 5), DueKind.SITE_VISIT)
         assert _kept(session, fresh) == Due(date(2026, 6, 8), DueKind.FIRST_CONTACT)
-        settings.set_value(session, "followup_interval_days", 14, by=ADMIN)
+        set_setting(session, "followup_interval_days", 14, by=ADMIN)
         assert _kept(session, other) == Due(date(2026, 5, 20), DueKind.SITE_VISIT)
         _assert_kept(session)
-        settings.set_value(session, "followup_first_contact_days", 3, by=ADMIN)
+        set_setting(session, "followup_first_contact_days", 3, by=ADMIN)
         assert _kept(session, fresh) == Due(date(2026, 6, 4), DueKind.FIRST_CONTACT)
         _assert_kept(session)
-        settings.set_value(session, "followup_site_visit_min_months", 12, by=ADMIN)  # four months: no visit
+        set_setting(session, "followup_site_visit_min_months", 12, by=ADMIN)  # four months: no visit
         assert _kept(session, other) == Due(date(2026, 5, 20), DueKind.CONTACT)
         _assert_kept(session)
         assert _kept(session, cid) is None and _kept(session, ended) is None
@@ -145,7 +146,7 @@ def test_a_write_behind_the_services_back_is_caught_and_mended(any_engine):
     with Session(any_engine) as session:
         running = make_contract(session, start_date=date(2026, 3, 2), planned_end=None, in_charge="sophie")
         ending = make_contract(session, start_date=date(2026, 3, 2), in_charge="louis")
-        assert followup.next_due_mismatches(session) == []
+        assert derived.next_due_mismatches(session) == []
         assert _kept(session, running.id) == Due(date(2026, 3, 9), DueKind.FIRST_CONTACT)
 
         # A follow-up and an end written straight into the tables: the kept values are stale.
@@ -153,23 +154,23 @@ def test_a_write_behind_the_services_back_is_caught_and_mended(any_engine):
         table = EmploymentContract.__table__
         session.execute(update(table).where(table.c.id == ending.id).values(actual_end=date(2026, 4, 30)))
         session.flush()
-        assert followup.next_due_mismatches(session) == [
+        assert derived.next_due_mismatches(session) == [
             (running.id, (date(2026, 3, 9), "premier_contact"), (date(2026, 4, 5), "contact")),
             (ending.id, (date(2026, 3, 9), "premier_contact"), (None, None)),
         ]
 
         # Mended for the contracts named (ids in chunks: far more than one IN list, most of them not contracts).
-        assert followup.refresh_next_due(session, list(range(1, running.id + 2_000))) == 1
-        assert followup.next_due_mismatches(session) == []
+        assert derived.refresh_next_due(session, list(range(1, running.id + 2_000))) == 1
+        assert derived.next_due_mismatches(session) == []
         assert _kept(session, running.id) == Due(date(2026, 4, 5), DueKind.CONTACT)
         assert _kept(session, ending.id) is None
 
         # And for all of them at once; a kind that is not one is caught too.
         session.execute(update(table).where(table.c.id == running.id).values(next_due_kind="?"))
-        assert followup.next_due_mismatches(session) == [
+        assert derived.next_due_mismatches(session) == [
             (running.id, (date(2026, 4, 5), "?"), (date(2026, 4, 5), "contact"))
         ]
-        assert followup.refresh_next_due(session) == 1
+        assert derived.refresh_next_due(session) == 1
         _assert_kept(session)
 
 
@@ -240,7 +241,7 @@ def test_home_page_counts_are_those_computed_from_the_logs(any_engine):
         session.commit()
         _assert_kept(session)
         names = {cid: name for name, cid in ids.items()}
-        dues = followup.follow_up_dues(session)
+        dues = derived.follow_up_dues(session)
         for as_of in (date(2026, 6, 1), date(2026, 6, 8), date(2026, 6, 9), date(2026, 6, 15), date(2026, 6, 16)):
             week = rules.this_week([((cid, who), due) for cid, who, due in dues], as_of)
             expected_counts: dict[str, tuple[int, int]] = {}
@@ -277,3 +278,25 @@ def test_home_page_counts_are_those_computed_from_the_logs(any_engine):
         # One more week: the kept dates are read against another day, nothing is written.
         later = dashboard.todo_this_week(session, "louis", TODAY + timedelta(days=7), shown=10)
         assert [names[r.contract_id] for r in later.mine] == ["l1", "l2"] and later.mine_overdue == 2
+
+
+def test_the_settings_service_recomputes_what_the_settings_feed(any_engine):
+    """Issue 13: settings.py only stores; the settings service (reference.save_settings) calls
+    derived.settings_changed. A bare set_value would leave the kept dues behind, which the check sees."""
+    from clausier import settings
+    from clausier.services import derived, reference
+
+    admin = CurrentUser(login="admin", name="Admin", role=Role.ADMIN)
+    with Session(any_engine) as session:
+        running = make_contract(session, start_date=date(2026, 3, 2), planned_end=None, in_charge="sophie")
+        _call(session, running.id, date(2026, 3, 6))
+        session.commit()
+        before = _kept(session, running.id)
+        reference.save_settings(session, admin, {"followup_interval_days": 10}, settings.tokens(session))
+        assert _kept(session, running.id) == Due(date(2026, 3, 16), before.kind) != before
+        assert derived.mismatches(session) == {"heures": [], "suivis": []}
+        settings.set_value(session, "followup_interval_days", 20, by="x", expected=settings.tokens(session)[
+            "followup_interval_days"])  # fmt: skip
+        assert [m[0] for m in derived.mismatches(session)["suivis"]] == [running.id]
+        derived.rebuild_all(session)
+        assert derived.mismatches(session) == {"heures": [], "suivis": []}

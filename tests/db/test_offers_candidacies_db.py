@@ -211,7 +211,7 @@ def test_every_move_is_recorded_in_the_history_until_hired(any_engine):
         assert saved.status is CandidacyStatus.HIRED and saved.version == 5
         assert (saved.check_pathway, saved.check_eligibility, saved.checked_by) == (True, True, "sophie")
         assert saved.check_comment == CHECK.comment
-        history = candidacies.history(session, first)
+        history = candidacies.history(session, first, with_personal_data=True)  # the notes, as saisie reads them
         assert [(h.from_status, h.to_status, h.by) for h in history] == [
             (None, CandidacyStatus.POSITIONED, "sophie"),
             (CandidacyStatus.POSITIONED, CandidacyStatus.CHECKED, "sophie"),
@@ -254,7 +254,7 @@ def test_withdrawal_keeps_its_reason_and_closed_candidacies_cannot_move(any_engi
         saved = session.get(Candidacy, first)
         session.refresh(saved)
         assert saved.status is CandidacyStatus.WITHDRAWN and saved.refusal_reason == "A trouvé un CDI ailleurs."
-        assert candidacies.history(session, first)[-1].comment == "A trouvé un CDI ailleurs."
+        assert candidacies.history(session, first, with_personal_data=True)[-1].comment == "A trouvé un CDI ailleurs."
         with pytest.raises(DomainError, match="Ce positionnement est clos"):
             candidacies.move(session, SOPHIE, first, 2, Action.CHECK, answers=CHECK)
 

@@ -12,7 +12,6 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from clausier import settings
 from clausier.db import ConcurrentEditError
 from clausier.errors import DomainError, PermissionDenied, ValidationError
 from clausier.rules.eligibility import eligibility_end
@@ -40,7 +39,7 @@ from models import (
     Qpv,
 )
 from models.enums import CandidacyStatus, ExperienceLevel, ParticipantStatus, QualificationLevel, Role, Sex
-from tests.builders import make_commitment, make_company, make_contract, make_hours_entry, make_participant
+from tests.builders import make_commitment, make_company, make_contract, make_hours_entry, make_participant, set_setting
 
 TODAY = date(2026, 4, 15)
 ADMIN = CurrentUser(login="admin", name="Admin", role=Role.ADMIN)
@@ -309,7 +308,7 @@ def test_eligibility_status_and_ends_for_the_other_screens(any_engine, pool):
         assert svc.eligibility_ends(session, TODAY, [pool["lapsing"], pool["never"]]) == {
             pool["lapsing"]: date(2026, 5, 19)
         }
-        settings.set_value(session, "eligibility_validity_months", 36, by="admin")
+        set_setting(session, "eligibility_validity_months", 36, by="admin")
         assert set(svc.eligibility_ends(session, TODAY)) == {
             pool["valid"],
             pool["lapsing"],
@@ -328,7 +327,7 @@ def test_lapsing_eligibilities_for_the_home_page(any_engine, pool):
         assert (found.count, found.lapsed) == (2, 1)
         first = svc.lapsing_eligibilities(session, TODAY, shown=1)  # the home page shows the soonest only
         assert (first.count, first.lapsed, [r.name for r in first.rows]) == (2, 1, ["Nowak Ewa"])
-        settings.set_value(session, "eligibility_warning_days", 30, by="admin")
+        set_setting(session, "eligibility_warning_days", 30, by="admin")
         assert [r.name for r in svc.lapsing_eligibilities(session, TODAY).rows] == ["Nowak Ewa"]
 
 
@@ -626,7 +625,7 @@ def test_retention_list_and_bulk_anonymisation(any_engine):
         assert svc.retention_candidates(session, TODAY) == []
         assert session.get(Participant, ended.id).last_name == "Anonyme"
         assert session.get(Participant, recent.id).last_name == "Recent"
-        settings.set_value(session, "retention_years", 3, by="admin")
+        set_setting(session, "retention_years", 3, by="admin")
         assert [r.name for r in svc.retention_candidates(session, TODAY)] == ["Recent Contrat", "Heures Recentes"]
 
 

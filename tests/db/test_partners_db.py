@@ -6,8 +6,8 @@ import pytest
 from sqlmodel import Session, select
 
 from clausier.db import ConcurrentEditError
-from clausier.reports.exports import record_export
 from clausier.services import partners
+from clausier.services.audit import record_export
 from clausier.services.partners import PartnerInput
 from clausier.services.users import CurrentUser
 from models import AuditEvent, Partner

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from clausier import settings
 from clausier.rules.progress import ProgressStatus, Thresholds
 from clausier.services import progress as svc
 from models import Commune
@@ -21,6 +20,7 @@ from tests.builders import (
     make_operation,
     make_participant,
     save,
+    set_setting,
 )
 
 AS_OF = date(2026, 7, 2)  # day 183 of 2026
@@ -111,7 +111,7 @@ def test_projection_uses_the_last_three_months_with_hours(any_engine, data):
 
 def test_projection_months_comes_from_the_setting(any_engine, data):
     with Session(any_engine) as s:
-        settings.set_value(s, "projection_months", 1, by="test")
+        set_setting(s, "projection_months", 1, by="test")
         rows = _by_id(svc.commitment_progress(s, AS_OF))
     assert rows[data["late"]].progress.projection.monthly_pace_h100 == 2_500
 
@@ -190,7 +190,8 @@ def test_territories_lists_the_epci_codes(any_engine, data):
 def test_the_kept_summaries_give_the_same_figures_as_the_monthly_totals(any_engine, monkeypatch):
     """The dashboard reads one kept summary per commitment; without period filters it must agree with the figures
     computed from the monthly totals, and a new projection window is taken into the summaries at once."""
-    from clausier.services import demo, hours_totals
+    from clausier import demo
+    from clausier.services import hours_totals
 
     demo.generate(any_engine, size="S", seed=5, today=date(2026, 3, 15))
     with Session(any_engine) as s:
@@ -203,7 +204,7 @@ def test_the_kept_summaries_give_the_same_figures_as_the_monthly_totals(any_engi
         assert kept == computed
         assert sum(r.progress.projection is not None for r in kept) > 10
 
-        settings.set_value(s, "projection_months", 6, by="admin")
+        set_setting(s, "projection_months", 6, by="admin")
         s.flush()
         assert svc._summaries_fit(s, svc.thresholds(s)) and hours_totals.mismatches(s) == []
         six = svc.commitment_progress(s, date(2026, 3, 15))
@@ -221,8 +222,8 @@ def test_the_table_equals_the_rules_on_the_raw_hours_of_the_demo(any_engine):
 
     from sqlalchemy import func, select
 
+    from clausier import demo
     from clausier.rules.progress import progress, recent_of
-    from clausier.services import demo
     from models import Commitment, HoursEntry, Lot
 
     as_of = date(2026, 3, 15)

@@ -12,10 +12,9 @@ from sqlmodel import Session, select
 
 from clausier.db import ConcurrentEditError
 from clausier.errors import PermissionDenied, ValidationError
-from clausier.reports import directory_pdf
 from clausier.reports.bilan import Scope, ScopeKind
 from clausier.rules.gpec import NO_TRADE, Quarter
-from clausier.services import gpec, meetings, partners, trainings
+from clausier.services import directory_pdf, gpec, meetings, partners, trainings
 from clausier.services.meetings import MeetingInput
 from clausier.services.partners import PartnerInput
 from clausier.services.trainings import Period, TrainingInput

@@ -12,9 +12,11 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from clausier import db
+from clausier.services import login_sessions, users
 from clausier.services.users import hash_password
 from models import User
 from models.enums import Role
+from ui.auth import SESSION_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -63,11 +65,16 @@ def new_app() -> AppTest:
 
 
 def logged_in(role: Role) -> AppTest:
-    """The app as a user of this role sees it once logged in (streamlit-authenticator's session state)."""
+    """The app as a user of this role sees it once logged in: streamlit-authenticator's session state and the
+    token of a login session opened in the database (checked on every run)."""
     at = new_app()
+    with db.session_scope(db.get_engine()) as session:
+        user = users.get_by_login(session, LOGINS[role])
+        token = login_sessions.start(session, user.id).token
     at.session_state["authentication_status"] = True
     at.session_state["username"] = LOGINS[role]
     at.session_state["name"] = f"{LOGINS[role].title()} Test"
+    at.session_state[SESSION_KEY] = token
     return at
 
 

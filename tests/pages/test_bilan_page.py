@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from clausier import db
+from clausier import db, demo
 from clausier.reports import bilan as B
-from clausier.services import bilans, demo
+from clausier.services import bilans
 from models import Participant
 from models.enums import Role
 from tests.pages.conftest import logged_in, open_url_path, texts
@@ -64,7 +64,7 @@ def test_bilan_page_for_each_scope_kind(demo_app, kind):
     at = _open()
     scope = _choose(at, kind, db.get_engine(demo_app))
     with Session(db.get_engine(demo_app)) as session:
-        expected = B.compute(session, scope, YEAR, DEMO_TODAY)
+        expected = bilans.compute(session, scope, YEAR, DEMO_TODAY)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == dict(expected.key_figures())
     assert any(expected.scope_label in c.value.replace("\\", "") and YEAR.label in c.value for c in at.caption)
@@ -116,7 +116,7 @@ def test_custom_period_is_the_one_computed(demo_app):
     at.date_input(key="bilan_end").set_value(date(2025, 9, 30)).run()
     assert not at.exception
     with Session(db.get_engine(demo_app)) as session:
-        expected = B.compute(session, B.Scope(), B.Period(date(2025, 4, 1), date(2025, 9, 30)), DEMO_TODAY)
+        expected = bilans.compute(session, B.Scope(), B.Period(date(2025, 4, 1), date(2025, 9, 30)), DEMO_TODAY)
     assert {m.label: m.value for m in at.metric} == dict(expected.key_figures())
 
 

@@ -128,7 +128,7 @@ def test_lecture_user_sees_the_lists_but_no_form(with_users):
 def test_company_page_lists_its_commitments_and_offers(with_users):
     from datetime import date
 
-    from clausier.services import demo
+    from clausier import demo
     from models import JobOffer
 
     engine = db.get_engine(with_users)
@@ -154,7 +154,7 @@ def test_a_buyer_is_renamed_then_archived_and_a_company_archived(with_users):
         session.commit()
     at = _page(Role.SAISIE, "donneurs-ordre")
     at.selectbox(key="buyer_pick").set_value(buyer_id).run()
-    at.text_input(key=f"buyer_e{buyer_id}_1_name").set_value("Ville de Grande-Synthe (mairie)")
+    at.text_input(key=f"buyer_e{buyer_id}__name").set_value("Ville de Grande-Synthe (mairie)")
     _click(at, "Enregistrer")
     assert any("« Ville de Grande-Synthe (mairie) » enregistré." in s.value for s in at.success)
     _click(at, "Archiver")

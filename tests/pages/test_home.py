@@ -6,9 +6,9 @@ from datetime import date
 
 from sqlmodel import Session, func, select
 
-from clausier import db
+from clausier import db, demo
 from clausier.formatting import fmt_hours, fmt_number
-from clausier.services import dashboard, demo
+from clausier.services import dashboard
 from models import Participant
 from models.enums import Role
 from tests.pages.conftest import PASSWORD, logged_in, login, new_app

@@ -196,7 +196,7 @@ def test_edit_a_participant_and_add_then_remove_a_criterion(with_users):
     ids = _seed(with_users)
     at = _page(Role.SAISIE)
     at.selectbox(key="part_pick").set_value(ids["kevin"]).run()
-    prefix = f"part_e{ids['kevin']}_1_"
+    prefix = f"part_e{ids['kevin']}_"
     assert at.text_input(key=f"{prefix}last_name").value == "Martin"
     at.text_input(key=f"{prefix}phone").input("pas un numéro")
     _click(at, "Enregistrer les modifications")

@@ -6,9 +6,8 @@ from datetime import date
 
 import pytest
 
-from clausier import db
+from clausier import db, demo
 from clausier.formatting import fmt_hours
-from clausier.services import demo
 from models.enums import Role
 from tests.pages.conftest import logged_in, open_url_path
 

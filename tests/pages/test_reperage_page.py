@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from clausier import db, settings
+from clausier import db
 from clausier.services import decp
 from models import Commitment, Lot, Operation
 from models.enums import Role
-from tests.builders import valid_siret
+from tests.builders import set_setting, valid_siret
 from tests.decp_data import CUD_SIRET, decp_bytes, example_bytes, market_record
 from tests.pages.conftest import logged_in, open_url_path
 from tests.pages.test_roles import LECTURE_BUTTONS
@@ -37,7 +37,7 @@ def _metrics(at) -> dict[str, str]:
 
 def _territory_includes_paris(url: str) -> None:
     with db.session_scope(db.get_engine(url)) as session:
-        settings.set_value(session, "decp_buyer_sirens", ["245900428", "217500016"], by="admin")
+        set_setting(session, "decp_buyer_sirens", ["245900428", "217500016"], by="admin")
 
 
 def test_facilitator_uploads_the_official_example_and_creates_an_operation(with_users):

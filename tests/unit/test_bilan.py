@@ -113,10 +113,10 @@ def test_a_scope_other_than_all_needs_its_item():
 
 def test_six_month_situations_due_in_a_period():
     # contracts ended from 01/07/2025 to 31/12/2025: 31/12 + 6 months is 30/06
-    assert B._due_window(B.Period(date(2026, 1, 1), date(2026, 6, 30)), 6) == (date(2025, 7, 1), date(2025, 12, 31))
+    assert B.due_window(B.Period(date(2026, 1, 1), date(2026, 6, 30)), 6) == (date(2025, 7, 1), date(2025, 12, 31))
     # 31/08/2025 + 6 months = 28/02/2026 (the month is shorter): due in February, not in March
-    assert B._due_window(B.Period(date(2026, 3, 1), date(2026, 3, 31)), 6) == (date(2025, 9, 1), date(2025, 9, 30))
-    assert B._due_window(B.Period(date(2026, 2, 1), date(2026, 2, 28)), 6) == (date(2025, 8, 1), date(2025, 8, 31))
+    assert B.due_window(B.Period(date(2026, 3, 1), date(2026, 3, 31)), 6) == (date(2025, 9, 1), date(2025, 9, 30))
+    assert B.due_window(B.Period(date(2026, 2, 1), date(2026, 2, 28)), 6) == (date(2025, 8, 1), date(2025, 8, 31))
 
 
 # --- what the charts draw --------------------------------------------------------------------------------------------

@@ -207,7 +207,9 @@ def test_lecture_user_cannot_write(session):
 def test_group_split_adding_up_is_accepted(session):
     lot = make_lot(session, hours_contractual_h100=83_300)
     a, b = (clauses.create_company(session, SAISIE, clauses.CompanyInput(siret=valid_siret(), name=n)) for n in "AB")
-    commitments = clauses.award_lot(session, SAISIE, lot.id, [clauses.Share(a.id, "500"), clauses.Share(b.id, "333")])
+    commitments = clauses.award_lot(
+        session, SAISIE, lot.id, "", [clauses.Share(a.id, "500"), clauses.Share(b.id, "333")]
+    )
     assert sorted(c.hours_committed_h100 for c in commitments) == [33_300, 50_000]
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "attribution")).one().record_id == str(lot.id)
 
@@ -216,7 +218,7 @@ def test_group_split_not_adding_up_is_refused(session):
     lot = make_lot(session, hours_contractual_h100=83_300)
     a, b = (clauses.create_company(session, SAISIE, clauses.CompanyInput(siret=valid_siret(), name=n)) for n in "AB")
     with pytest.raises(ValidationError) as error:
-        clauses.award_lot(session, SAISIE, lot.id, [clauses.Share(a.id, "500"), clauses.Share(b.id, "300")])
+        clauses.award_lot(session, SAISIE, lot.id, "", [clauses.Share(a.id, "500"), clauses.Share(b.id, "300")])
     assert error.value.errors["shares"] == (
         "La répartition entre les entreprises fait 800 h alors que le lot en compte 833 h : "
         "elle doit faire exactement le total du lot."
@@ -230,10 +232,11 @@ def test_award_can_be_changed_but_not_drop_a_company_with_hours(session):
     make_hours_entry(session, commitment=first)
     other = clauses.create_company(session, SAISIE, clauses.CompanyInput(siret=valid_siret(), name="Autre"))
     with pytest.raises(ValidationError, match="a déjà des heures réalisées"):
-        clauses.award_lot(session, SAISIE, lot.id, [clauses.Share(other.id, "833")])
-    commitments = clauses.award_lot(
-        session, SAISIE, lot.id, [clauses.Share(first.company_id, "433"), clauses.Share(other.id, "400")]
-    )
+        clauses.award_lot(
+            session, SAISIE, lot.id, clauses.award_token(session, lot.id), [clauses.Share(other.id, "833")]
+        )
+    shares = [clauses.Share(first.company_id, "433"), clauses.Share(other.id, "400")]
+    commitments = clauses.award_lot(session, SAISIE, lot.id, clauses.award_token(session, lot.id), shares)
     assert {c.company_id: c.hours_committed_h100 for c in commitments} == {first.company_id: 43_300, other.id: 40_000}
 
 
@@ -254,7 +257,7 @@ def test_lists_roll_up_committed_and_achieved(session):
         ),
     )
     company = clauses.create_company(session, SAISIE, clauses.CompanyInput(siret=valid_siret(), name="Bâti"))
-    (commitment,) = clauses.award_lot(session, SAISIE, lot.id, [clauses.Share(company.id, "833")])
+    (commitment,) = clauses.award_lot(session, SAISIE, lot.id, "", [clauses.Share(company.id, "833")])
     make_hours_entry(session, commitment=commitment, hours_h100=15_167)
     make_hours_entry(session, commitment=commitment, hours_h100=10_000, month=date(2026, 4, 1))
     (buyer_row,) = [r for r in clauses.list_buyers(session) if r.buyer.id == buyer.id]

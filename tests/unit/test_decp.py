@@ -11,7 +11,6 @@ from datetime import date
 import pytest
 from sqlmodel import Session, func, select
 
-from clausier import settings
 from clausier.errors import DomainError, PermissionDenied, ValidationError
 from clausier.rules.hours import insertion_hours_h100
 from clausier.services import decp
@@ -28,7 +27,7 @@ from models import (
     WorkKind,
 )
 from models.enums import ImportKind, LegalBasis, OperationStatus, Role
-from tests.builders import make_buyer, make_company, valid_siret
+from tests.builders import make_buyer, make_company, set_setting, valid_siret
 from tests.decp_data import CUD_SIRET, decp_bytes, example, example_bytes, market_record
 
 SAISIE = CurrentUser(login="sophie", name="Sophie", role=Role.SAISIE)
@@ -245,8 +244,8 @@ def spotted(session: Session, *records: dict) -> dict[str, decp.SpottedMarket]:
 
 
 def test_territory_by_buyer_siren_or_place_from_the_settings(session):
-    settings.set_value(session, "decp_buyer_sirens", ["245900428", "217500016"], by="admin")
-    settings.set_value(session, "decp_places", ["59", "62100"], by="admin")
+    set_setting(session, "decp_buyer_sirens", ["245900428", "217500016"], by="admin")
+    set_setting(session, "decp_places", ["59", "62100"], by="admin")
     found = spotted(
         session,
         market_record("BUYER", buyer_siret=CUD_SIRET, place="75001"),
@@ -272,7 +271,7 @@ def test_default_territory_is_the_cud_and_the_nord(session):
 
 
 def test_opportunity_is_works_above_the_threshold_without_social_consideration(session):
-    settings.set_value(session, "decp_works_threshold_eur", 800_000, by="admin")
+    set_setting(session, "decp_works_threshold_eur", 800_000, by="admin")
     found = spotted(
         session,
         market_record("YES", amount=800_000),

@@ -13,8 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from stdnum.fr import siret
 
-from clausier import db
-from clausier.services import demo
+from clausier import db, demo
 from models import (
     Buyer,
     Commitment,

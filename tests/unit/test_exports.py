@@ -12,13 +12,13 @@ import pytest
 from sqlmodel import Session, select
 
 from clausier.errors import PermissionDenied
+from clausier.privacy import may_export
 from clausier.reports.exports import (
-    may_export,
     neutralise,
-    record_export,
     to_csv_bytes,
     to_xlsx_bytes,
 )
+from clausier.services.audit import record_export
 from clausier.services.users import CurrentUser
 from models import AuditEvent
 from models.enums import PartnerKind, Role

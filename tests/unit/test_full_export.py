@@ -12,7 +12,7 @@ from sqlmodel import Session, SQLModel, select
 
 from clausier.config import ROOT
 from clausier.errors import PermissionDenied
-from clausier.reports import full_export
+from clausier.services import full_export
 from clausier.services.users import CurrentUser, hash_password
 from models import AuditEvent, User
 from models.enums import CompanyKind, Modality, Role
@@ -67,7 +67,7 @@ def test_one_sheet_per_table_with_the_database_column_names(engine):
         _seed(session)
         result = full_export.build(session, ADMIN, now=NOW)
     book = _workbook(result.data)
-    assert book.sheetnames == ["lisez-moi"] + [t for t in ALL_TABLES if t != "loginthrottle"]
+    assert book.sheetnames == ["lisez-moi"] + [t for t in ALL_TABLES if t not in ("loginthrottle", "loginsession")]
     assert result.file_name == "clausier-export-complet-2026-05-10.xlsx"
     for table in ("participant", "hoursentry", "lot", "meeting", "training"):
         header = [c.value for c in book[table][1]]
@@ -108,6 +108,7 @@ def test_no_personal_data_for_saisie_and_nothing_for_lecture(engine):
     book = _workbook(result.data)
     assert result.file_name == "clausier-export-complet-sans-donnees-personnelles-2026-05-10.xlsx"
     assert "auditevent" not in book.sheetnames and "loginthrottle" not in book.sheetnames
+    assert "loginsession" not in book.sheetnames
     assert result.left_out_tables == ["auditevent"]
     header = [c.value for c in book["participant"][1]]
     for column in ("last_name", "first_name", "birth_date", "phone", "email", "address", "notes", "external_id"):

@@ -13,11 +13,12 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlmodel import Session
 
+from clausier import demo
 from clausier.formatting import fmt_number
 from clausier.reports import bilan as B
-from clausier.reports import pdf
+from clausier.reports import bilan_pdf, pdf
 from clausier.reports.pdf import PdfDocument
-from clausier.services import bilans, demo
+from clausier.services import bilans
 from models import Company, Participant
 
 PRODUCED = datetime(2026, 3, 16, 9, 30)
@@ -173,7 +174,7 @@ def demo_s(engine):
 
 def _bilan(engine, scope: B.Scope) -> B.Bilan:
     with Session(engine) as session:
-        return B.compute(session, scope, B.Period(date(2025, 1, 1), date(2025, 12, 31)), date(2026, 3, 15))
+        return bilans.compute(session, scope, B.Period(date(2025, 1, 1), date(2025, 12, 31)), date(2026, 3, 15))
 
 
 def test_bilan_pdf_of_the_demo_data_has_one_page_per_section(demo_s):
@@ -183,7 +184,7 @@ def test_bilan_pdf_of_the_demo_data_has_one_page_per_section(demo_s):
     reader = _read(doc.build())
     texts = _texts(reader)
     # nine sections, each begun on a new page and held on it: as many pages as sections
-    assert len(headings) == len(bilans.SECTIONS) == 9
+    assert len(headings) == len(bilan_pdf.SECTIONS) == 9
     assert len(reader.pages) == doc.page_count == len(headings)
     for number, (heading, text) in enumerate(zip(headings, texts, strict=True), start=1):
         assert text.startswith(heading) or heading in text.split("\n")[:8], (number, heading)

@@ -21,6 +21,7 @@ from models import (
     WorkKind,
 )
 from models.enums import Modality, Role
+from tests.builders import set_setting
 
 ADMIN = CurrentUser(login="admin", name="Anne", role=Role.ADMIN)
 SAISIE = CurrentUser(login="sophie", name="Sophie", role=Role.SAISIE)
@@ -54,7 +55,7 @@ def test_reference_loading_is_idempotent_and_keeps_admin_changes(engine):
     with Session(engine) as session:
         zuydcoote = session.exec(select(Commune).where(Commune.name == "Zuydcoote")).one()
         session.delete(zuydcoote)
-        settings.set_value(session, "eligibility_validity_months", 18, by="admin")
+        set_setting(session, "eligibility_validity_months", 18, by="admin")
         session.commit()
     report = prepare_database(engine)
     assert report.total() == 0
@@ -75,10 +76,10 @@ def test_settings_defaults_and_checked_changes(engine):
         assert settings.get(session, "eligibility_validity_months") == 24
         assert settings.get(session, "status_on_time_pace") == 0.8
         with pytest.raises(ValueError, match="au plus 120"):
-            settings.set_value(session, "eligibility_validity_months", 500, by="admin")
+            set_setting(session, "eligibility_validity_months", 500, by="admin")
         with pytest.raises(ValueError, match="valeur invalide"):
-            settings.set_value(session, "eligibility_validity_months", 2.5, by="admin")
-        assert settings.set_value(session, "decp_places", "59; 62", by="admin") == ["59", "62"]
+            set_setting(session, "eligibility_validity_months", 2.5, by="admin")
+        assert set_setting(session, "decp_places", "59; 62", by="admin") == ["59", "62"]
         row = session.get(Setting, "decp_places")
         assert row.changed_by == "admin"
 
@@ -86,25 +87,34 @@ def test_settings_defaults_and_checked_changes(engine):
 def test_save_settings_is_admin_only_and_all_or_nothing(engine):
     with Session(engine) as session:
         with pytest.raises(PermissionDenied):
-            reference.save_settings(session, SAISIE, {"retention_years": 6})
+            reference.save_settings(session, SAISIE, {"retention_years": 6}, settings.tokens(session))
         with pytest.raises(ValidationError) as error:
-            reference.save_settings(session, ADMIN, {"retention_years": 6, "login_max_failures": 0})
+            reference.save_settings(
+                session, ADMIN, {"retention_years": 6, "login_max_failures": 0}, settings.tokens(session)
+            )
         assert set(error.value.errors) == {"login_max_failures"}
         assert settings.get(session, "retention_years") == 5
-        assert reference.save_settings(session, ADMIN, {"retention_years": 6, "login_max_failures": 5}) == 1
+        seen = settings.tokens(session)
+        assert reference.save_settings(session, ADMIN, {"retention_years": 6, "login_max_failures": 5}, seen) == 1
 
 
 def test_work_kinds_edit_converts_to_integer_units_and_refuses_bad_values(engine):
     with Session(engine) as session:
         kind = session.get(WorkKind, "peinture")
         row = reference.WorkKindRow("peinture", kind.label, 72.5, 27.35, 7, True)
-        assert reference.save_work_kinds(session, ADMIN, [row]) == 1
+        assert reference.save_work_kinds(session, ADMIN, [row], {"peinture": kind.version}) == 1
         assert (kind.labour_share_bp, kind.hourly_cost_cents, kind.default_insertion_rate_bp) == (7250, 2735, 700)
         with pytest.raises(ValidationError) as error:
-            reference.save_work_kinds(session, ADMIN, [reference.WorkKindRow("peinture", "Peinture", 120, 0, 5)])
+            reference.save_work_kinds(
+                session, ADMIN, [reference.WorkKindRow("peinture", "Peinture", 120, 0, 5)], {"peinture": 2}
+            )
         assert len(error.value.errors) == 2
         with pytest.raises(PermissionDenied):
-            reference.save_work_kinds(session, SAISIE, [row])
+            reference.save_work_kinds(session, SAISIE, [row], {"peinture": 2})
+
+
+def _versions(session) -> dict[int, int]:
+    return {c.id: c.version for c in territory.list_communes(session)}
 
 
 def _rows(session) -> list[territory.CommuneRow]:
@@ -120,7 +130,7 @@ def test_admin_adds_a_cchf_commune_and_fixes_gravelines(engine):
         gravelines = next(r for r in rows if r.name == "Gravelines")
         gravelines.insee_code, gravelines.postal_codes = "59273", "59820"
         rows.append(territory.CommuneRow(None, "Bergues", "59067", "59380", "cchf"))
-        assert territory.save_communes(session, ADMIN, rows) == (1, 1, 0)
+        assert territory.save_communes(session, ADMIN, rows, _versions(session)) == (1, 1, 0)
         session.commit()
         bergues = session.exec(select(Commune).where(Commune.name == "Bergues")).one()
         assert bergues.epci == "CCHF"
@@ -142,7 +152,7 @@ def test_bad_territory_rows_are_refused_and_nothing_is_written(engine, change, m
         rows = _rows(session)
         change(rows)
         with pytest.raises(ValidationError) as error:
-            territory.save_communes(session, ADMIN, rows)
+            territory.save_communes(session, ADMIN, rows, _versions(session))
         assert any(message in m for m in error.value.errors.values())
         assert count(session, Commune) == 17
 
@@ -154,22 +164,23 @@ def test_a_commune_in_use_cannot_be_deleted(engine):
         session.flush()
         rows = [r for r in _rows(session) if r.name not in ("Dunkerque", "Zuydcoote")]
         with pytest.raises(ValidationError) as error:
-            territory.save_communes(session, ADMIN, rows)
+            territory.save_communes(session, ADMIN, rows, _versions(session))
         assert list(error.value.errors.values()) == [
             "« Dunkerque » ne peut pas être supprimée : des données y sont rattachées. "
             "Décochez plutôt « Dans le territoire »."
         ]
         rows.append(next(r for r in _rows(session) if r.name == "Dunkerque"))
-        assert territory.save_communes(session, ADMIN, rows) == (0, 0, 1)  # Zuydcoote, unused, goes
+        assert territory.save_communes(session, ADMIN, rows, _versions(session)) == (0, 0, 1)  # Zuydcoote, unused, goes
 
 
 def test_qpv_edit(engine):
     with Session(engine) as session:
         rows = [territory.QpvRow(q.id, q.name, q.code, None, q.list_year) for q in territory.list_qpv(session)]
         rows.append(territory.QpvRow(None, "Quartier Nord", "QN05901M", "Dunkerque", 2024))
-        assert territory.save_qpv(session, ADMIN, rows)[0] == 1
+        seen = {q.id: q.version for q in territory.list_qpv(session)}
+        assert territory.save_qpv(session, ADMIN, rows, seen)[0] == 1
         rows.append(territory.QpvRow(None, "Quartier Sud", None, "Paris", 2024))
         with pytest.raises(ValidationError, match="n'est pas dans le territoire"):
-            territory.save_qpv(session, ADMIN, rows)
+            territory.save_qpv(session, ADMIN, rows, seen)
         with pytest.raises(PermissionDenied):
-            territory.save_qpv(session, SAISIE, rows[:-1])
+            territory.save_qpv(session, SAISIE, rows[:-1], seen)

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from clausier import settings
 from clausier.errors import DomainError, PermissionDenied, ValidationError
 from clausier.services import users
 from clausier.services.users import CurrentUser
 from models import AuditEvent, User
 from models.enums import Role
+from tests.builders import set_setting
 
 STRONG = "Tilleul-Velo-Maree-42"
 ADMIN = CurrentUser(login="admin", name="Anne Admin", role=Role.ADMIN)
@@ -119,7 +119,7 @@ def test_only_an_admin_may_change_users(session):
             session, saisie, bob.id, bob.version, name="Bob", email="b@plie.test", role=Role.ADMIN, active=True
         )
     with pytest.raises(PermissionDenied):
-        users.reset_password(session, saisie, bob.id, STRONG, STRONG)
+        users.reset_password(session, saisie, bob.id, bob.version, STRONG, STRONG)
 
 
 def test_last_active_admin_cannot_be_demoted_or_deactivated(session):
@@ -153,7 +153,7 @@ def test_stale_edit_of_a_user_is_refused(session):
 def test_reset_password_forces_a_change_and_clears_failures(session):
     bob = make(session, login="bob", role=Role.SAISIE)
     users.record_failure(session, "bob")
-    users.reset_password(session, ADMIN, bob.id, "Marmotte-Soleil-77", "Marmotte-Soleil-77")
+    users.reset_password(session, ADMIN, bob.id, bob.version, "Marmotte-Soleil-77", "Marmotte-Soleil-77")
     session.flush()
     session.refresh(bob)
     assert bob.must_change_password and users.verify_password("Marmotte-Soleil-77", bob.password_hash)
@@ -182,8 +182,8 @@ def test_five_failures_lock_a_login_for_the_set_time(session):
 
 
 def test_lock_threshold_and_duration_are_settings(session):
-    settings.set_value(session, "login_max_failures", 2, by="test")
-    settings.set_value(session, "login_lock_minutes", 60, by="test")
+    set_setting(session, "login_max_failures", 2, by="test")
+    set_setting(session, "login_lock_minutes", 60, by="test")
     t0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     users.record_failure(session, "bob", now=t0)
     assert users.record_failure(session, "bob", now=t0) == t0 + timedelta(minutes=60)

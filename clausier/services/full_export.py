@@ -30,9 +30,11 @@ from sqlalchemy import Table, select
 from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401  (registers every table)
+from clausier import privacy
 from clausier.errors import PermissionDenied
 from clausier.formatting import fmt_number
 from clausier.reports import exports
+from clausier.services import audit
 from clausier.services.users import CurrentUser
 from models.enums import Role
 
@@ -40,8 +42,8 @@ README_SHEET = "lisez-moi"
 SHEET_ROWS = exports.EXCEL_MAX_ROWS - 1  # data rows per sheet, under the header
 BATCH = 5_000
 
-# Never exported: secrets and login throttling.
-NEVER_TABLES = {"loginthrottle"}
+# Never exported: secrets, login throttling and login sessions (who was logged in when: no business data).
+NEVER_TABLES = {"loginthrottle", "loginsession"}
 NEVER_COLUMNS = {"app_user": {"password_hash"}}
 # Personal data: only for admin.
 PERSONAL_TABLES = {"auditevent"}
@@ -88,7 +90,7 @@ class FullExport:
 
 def may_export(user: CurrentUser | None) -> bool:
     """The full export holds rows about people: admin and saisie (DESIGN §1, §5.4)."""
-    return exports.may_export(user, personal_data=True)
+    return privacy.may_export(user, personal_data=True)
 
 
 def with_personal_data(user: CurrentUser | None) -> bool:
@@ -370,7 +372,7 @@ def build(session: Session, user: CurrentUser | None, *, now: datetime | None = 
 def export(session: Session, user: CurrentUser | None, *, now: datetime | None = None) -> FullExport:
     """Build the workbook and log the export in the journal (action « export »), in the caller's transaction."""
     result = build(session, user, now=now)
-    exports.record_export(
+    audit.record_export(
         session, user, "export-complet", result.file_name, result.total_rows, personal_data=result.personal_data
     )
     return result

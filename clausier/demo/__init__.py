@@ -31,10 +31,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 from stdnum import luhn
 
+from clausier.demo import data as D
+from clausier.rules.calendar import add_months
 from clausier.rules.hours import insertion_hours_h100
 from clausier.rules.names import ascii_fold, name_key
-from clausier.services import demo_data as D
-from clausier.services import followup, hours_totals
+from clausier.services import derived
 from models import (
     Buyer,
     Candidacy,
@@ -288,8 +289,7 @@ def generate(engine: Engine, size: str = "S", seed: int = 1, today: date | None 
                         raise ValueError(NOT_EMPTY_MESSAGE)
                 generator = _Generator(session, SIZES[key], seed, today)
                 generator.run()
-                hours_totals.rebuild(session)
-                followup.refresh_next_due(session)  # the next follow-up due kept on every contract
+                derived.rebuild_all(session)  # the hours totals, the next follow-up due kept on every contract
                 session.commit()
         finally:
             if sqlite:
@@ -319,11 +319,6 @@ def _md(index: int) -> date:
 
 def _month_end(index: int) -> date:
     return _md(index + 1) - timedelta(days=1)
-
-
-def _add_months(d: date, months: int) -> date:
-    index = _mi(d) + months
-    return _md(index) + timedelta(days=min(d.day, _month_end(index).day) - 1)
 
 
 def _birthday(birth: date, age: int) -> date:
@@ -1006,7 +1001,7 @@ class _Generator:
             )[:250]
             op.start = self.today + timedelta(days=rng.randint(-history - 365, 540))  # a year of lead-in
             months = {"building": (10, 30), "vrd": (4, 18), "services": (12, 48)}[op.family]
-            op.end = _add_months(op.start, rng.randint(*months)) - timedelta(days=1)
+            op.end = add_months(op.start, rng.randint(*months)) - timedelta(days=1)
             if op.family == "services":
                 lowered = op.name.lower()
                 if "nettoyage" in lowered or "propreté" in lowered:
@@ -1430,7 +1425,7 @@ class _Generator:
             k.planned_end = min(k.commitment.lot.end, end + timedelta(days=rng.randint(20, 120))) if early else end
             if k.planned_end == end and early:
                 k.outcome = ContractOutcome.COMPLETED
-        six = _add_months(end, 6)
+        six = add_months(end, 6)
         if six + timedelta(days=20) <= self.today and rng.random() < 0.75:
             if k.outcome is ContractOutcome.HIRED_ON and rng.random() < 0.8:
                 k.outcome_6m = SixMonthOutcome.SUSTAINABLE_JOB
@@ -1705,7 +1700,7 @@ class _Generator:
             start = max(c.lot.start, self.today + timedelta(days=rng.randint(7, 75)))
             created = self.today - timedelta(days=rng.randint(3, 40))
             ctype = self.type_draws[c.modality].draw(rng)
-            end = None if ctype == "cdi" else min(c.lot.end, _add_months(start, rng.randint(2, 8)))
+            end = None if ctype == "cdi" else min(c.lot.end, add_months(start, rng.randint(2, 8)))
             offer = self._offer(
                 c, c.lot.trade, ctype, start, end, 3500, OfferStatus.OPEN, created, posts=rng.choice([1, 1, 1, 2, 3])
             )

@@ -1,6 +1,6 @@
 """Catalogues of the demo territory (Communauté urbaine de Dunkerque): names, places, lots, trades.
 
-Everything here is plain data read by ``clausier.services.demo``. People, companies and contacts are fictional;
+Everything here is plain data read by ``clausier.demo``. People, companies and contacts are fictional;
 phone numbers are in the ranges ARCEP keeps for fiction, e-mail addresses under ``example.org``.
 """
 
