@@ -40,9 +40,9 @@ def build_csv(path: Path, rows: int, seed: int) -> bytes:
     commitments = con.execute(
         """SELECT co.siret, l.reference FROM commitment c JOIN lot l ON l.id = c.lot_id JOIN company co
            ON co.id = c.company_id
-           WHERE (l.execution_start IS NULL OR l.execution_start <= '2026-03-31')
-             AND (l.execution_end IS NULL OR l.execution_end >= '2026-03-01')
-           GROUP BY co.siret, l.reference HAVING count(*) = 1"""  # lots running in 03–06/2026 (3 months' grace)
+           GROUP BY co.siret, l.reference HAVING count(*) = 1
+             AND (max(l.execution_start) IS NULL OR max(l.execution_start) <= '2026-03-31')
+             AND (max(l.execution_end) IS NULL OR max(l.execution_end) >= '2026-03-01')"""  # running in 03–06/2026
     ).fetchall()
     people = con.execute(
         """SELECT min(last_name), min(first_name), birth_date FROM participant WHERE birth_date IS NOT NULL

@@ -74,6 +74,8 @@ def render() -> None:
         "(colonnes siret, marche, nom, prenom, date_naissance ou id_participant, mois, heures, modalite). "
         "CSV (UTF-8 ou Windows-1252, « ; » ou « , ») ou Excel. Rien n'est enregistré avant la confirmation."
     )
+    with session_scope() as session:
+        st.caption(f"Limites d'un fichier : {import_hours.limits_text(session)} (paramètres « Imports »).")
     flash(f"{KEY}_flash")
     upload = st.file_uploader("Fichier CSV ou Excel", type=["csv", "xlsx", "txt"], key=f"{KEY}_file")
     if upload is not None:

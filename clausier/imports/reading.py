@@ -60,10 +60,8 @@ class Limits:
     max_errors: int = 1_000  # errors kept and shown; the count goes on
 
     def describe(self) -> str:
-        return (
-            f"{self.max_rows:,} lignes, {self.max_columns} colonnes, {self.max_cell_chars:,} caractères par cellule, "
-            f"{self.max_file_bytes // MB} Mo".replace(",", "\u202f")
-        )
+        rows, chars = (f"{n:,}".replace(",", "\u202f") for n in (self.max_rows, self.max_cell_chars))
+        return f"{rows} lignes, {self.max_columns} colonnes, {chars} caractères par cellule, {self.max_file_bytes // MB} Mo"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +72,8 @@ class TooLong:
     start: str
 
     def __str__(self) -> str:
-        return f"{self.start}… ({self.length:,} caractères)".replace(",", "\u202f")
+        length = f"{self.length:,}".replace(",", "\u202f")
+        return f"{self.start}… ({length} caractères)"
 
 
 @dataclass
@@ -227,9 +226,10 @@ csv.field_size_limit(2**31 - 1)  # cells are bounded by Limits.max_cell_chars (r
 
 
 def _too_many_rows(limits: Limits) -> None:
+    rows = f"{limits.max_rows:,}".replace(",", "\u202f")
     raise FileError(
-        f"Le fichier dépasse {limits.max_rows:,} lignes (limite des imports, réglable par l'administrateur) : "
-        "découpez-le par mois ou par entreprise.".replace(",", "\u202f")
+        f"Le fichier dépasse {rows} lignes (limite des imports, réglable par l'administrateur) : "
+        "découpez-le par mois ou par entreprise."
     )
 
 

@@ -95,6 +95,11 @@ class Preview:
         )
 
 
+def limits_text(session: Session) -> str:
+    """The bounds of one file, in French, for the screen (settings « Imports »)."""
+    return settings.import_limits(session).describe()
+
+
 def read_statement(data: bytes, file_name: str, sheet: str | None = None, bounds: Limits | None = None) -> Statement:
     """Bytes → typed lines (no database): FileError when the file cannot be read whole."""
     bounds = bounds or Limits()
